@@ -1,0 +1,323 @@
+//! What a provider hands back: where and how to upload, until when.
+//!
+//! An [`UploadCredential`] is the one thing an app passes on to its uploader and keeps for later. It
+//! serialises with serde (secrets included: that is the handover) so the app can send it to a
+//! browser or phone, or store it and refresh it hours later from what it stored. Formatting it with
+//! `Debug` or `Display` never shows a secret; [`UploadCredential::summary`] is the log-safe view.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::{RefreshRequest, Secret};
+
+/// A credential for uploading one video.
+///
+/// ```
+/// # use vod_core::*;
+/// # fn demo(cred: UploadCredential) -> Result<(), serde_json::Error> {
+/// // Hand it to a client (secrets included, on purpose):
+/// let json = serde_json::to_string(&cred)?;
+/// // Later, from what was stored:
+/// let stored: UploadCredential = serde_json::from_str(&json)?;
+/// let refresh = stored.refresh_request();
+/// # let _ = refresh; Ok(()) }
+/// ```
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadCredential {
+    /// The provider that issued it (`"aliyun"`, `"wangsu"`).
+    pub provider: String,
+    /// The vendor's media id (Aliyun `VideoId`, Wangsu `videoId`).
+    pub media_id: String,
+    /// Where and how to upload.
+    pub target: UploadTarget,
+    /// When the vendor issued it (by the corrected clock).
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+    /// When it stops working.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The vendor's request id of the call that issued it.
+    pub request_id: Option<String>,
+    /// The original file name.
+    pub file_name: String,
+    /// The resume id the upload was created with (Wangsu `fileId`), if any.
+    pub resume_id: Option<String>,
+}
+
+impl UploadCredential {
+    /// Assembles a credential. Adapters call this; apps receive credentials from providers.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        provider: impl Into<String>,
+        media_id: impl Into<String>,
+        target: UploadTarget,
+        issued_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        request_id: Option<String>,
+        file_name: impl Into<String>,
+        resume_id: Option<String>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            media_id: media_id.into(),
+            target,
+            issued_at,
+            expires_at,
+            request_id,
+            file_name: file_name.into(),
+            resume_id,
+        }
+    }
+
+    /// The request that refreshes this credential.
+    pub fn refresh_request(&self) -> RefreshRequest {
+        RefreshRequest {
+            provider: Some(self.provider.clone()),
+            media_id: self.media_id.clone(),
+            file_name: Some(self.file_name.clone()),
+            resume_id: self.resume_id.clone(),
+        }
+    }
+
+    /// Time left at `now` (negative once expired).
+    pub fn expires_in(&self, now: OffsetDateTime) -> Duration {
+        self.expires_at - now
+    }
+
+    /// True when less than `margin` is left at `now`.
+    pub fn expires_within(&self, now: OffsetDateTime, margin: Duration) -> bool {
+        self.expires_in(now) < margin
+    }
+
+    /// A log-safe, one-line description with no secret.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} media {} -> {} (expires {})",
+            self.provider,
+            self.media_id,
+            self.target,
+            self.expires_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        )
+    }
+}
+
+impl fmt::Debug for UploadCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadCredential")
+            .field("provider", &self.provider)
+            .field("media_id", &self.media_id)
+            .field("target", &self.target)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("request_id", &self.request_id)
+            .field("file_name", &self.file_name)
+            .field("resume_id", &self.resume_id)
+            .finish()
+    }
+}
+
+impl fmt::Display for UploadCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
+/// Where and how the uploader sends the bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum UploadTarget {
+    /// An Aliyun OSS object, written with temporary STS keys (Aliyun VOD).
+    Oss(OssTarget),
+    /// A Wangsu cloud-storage upload host, written with an upload token (Wangsu VoD).
+    WangsuStorage(WangsuStorageTarget),
+}
+
+impl fmt::Display for UploadTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Oss(t) => write!(f, "oss {}/{} at {}", t.bucket, t.object_key, t.endpoint),
+            Self::WangsuStorage(t) => write!(f, "wangsu {} at {}", t.file_key, t.upload_url),
+        }
+    }
+}
+
+/// An OSS upload target with STS keys (Aliyun `UploadAddress` + `UploadAuth`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OssTarget {
+    /// The OSS endpoint URL, always with a scheme (`https://oss-cn-shanghai.aliyuncs.com`).
+    pub endpoint: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The object key to write.
+    pub object_key: String,
+    /// A key prefix for HLS segment uploads, when the vendor sent one.
+    pub object_prefix: Option<String>,
+    /// The OSS region (`cn-shanghai`), when the vendor sent it.
+    pub region: Option<String>,
+    /// The STS access key id (`STS.` prefix).
+    pub access_key_id: String,
+    /// The STS access key secret.
+    pub access_key_secret: Secret,
+    /// The STS security token (`x-oss-security-token`).
+    pub security_token: Secret,
+}
+
+impl OssTarget {
+    /// Assembles a target. Adapters call this.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        endpoint: impl Into<String>,
+        bucket: impl Into<String>,
+        object_key: impl Into<String>,
+        object_prefix: Option<String>,
+        region: Option<String>,
+        access_key_id: impl Into<String>,
+        access_key_secret: Secret,
+        security_token: Secret,
+    ) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            bucket: bucket.into(),
+            object_key: object_key.into(),
+            object_prefix,
+            region,
+            access_key_id: access_key_id.into(),
+            access_key_secret,
+            security_token,
+        }
+    }
+}
+
+/// A Wangsu storage upload target with its upload token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WangsuStorageTarget {
+    /// The upload host (`https://upload.cloudv.haplat.net`).
+    pub upload_url: String,
+    /// The upload token (`AccessKey:sign:encodedPolicy`).
+    pub upload_token: Secret,
+    /// The object path, without domain or leading slash.
+    pub file_key: String,
+    /// The bucket, when the vendor sent it.
+    pub bucket: Option<String>,
+    /// An HTTP-DNS server for the upload host, when the vendor sent one.
+    pub http_dns_server: Option<String>,
+}
+
+impl WangsuStorageTarget {
+    /// Assembles a target. Adapters call this.
+    pub fn new(
+        upload_url: impl Into<String>,
+        upload_token: Secret,
+        file_key: impl Into<String>,
+        bucket: Option<String>,
+        http_dns_server: Option<String>,
+    ) -> Self {
+        Self {
+            upload_url: upload_url.into(),
+            upload_token,
+            file_key: file_key.into(),
+            bucket,
+            http_dns_server,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    pub(crate) fn sample_oss() -> UploadCredential {
+        UploadCredential::new(
+            "aliyun",
+            "93ab850b4f6f54b6e91d24d81d4d1234",
+            UploadTarget::Oss(OssTarget::new(
+                "https://oss-cn-shanghai.aliyuncs.com",
+                "outin-0123",
+                "sv/a/a.mp4",
+                None,
+                Some("cn-shanghai".into()),
+                "STS.NTestAccessKeyId",
+                Secret::new("TestAccessKeySecret"),
+                Secret::new("CAIS+test/token=="),
+            )),
+            datetime!(2024-01-02 03:04:05 UTC),
+            datetime!(2024-01-02 03:54:05 UTC),
+            Some("25818875-5F78".into()),
+            "a.mp4",
+            None,
+        )
+    }
+
+    pub(crate) fn sample_wangsu() -> UploadCredential {
+        UploadCredential::new(
+            "wangsu",
+            "0123456789abcdef0123456789abcdef",
+            UploadTarget::WangsuStorage(WangsuStorageTarget::new(
+                "https://upload.cloudv.haplat.net",
+                Secret::new("UMU:OWFlZDNi:eyJzY29wZSI6"),
+                "video/test.mp4",
+                Some("mybucket".into()),
+                None,
+            )),
+            datetime!(2024-01-02 03:04:05 UTC),
+            datetime!(2024-01-02 04:04:05 UTC),
+            None,
+            "test.mp4",
+            Some("fedcba9876543210fedcba9876543210".into()),
+        )
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_everything() {
+        for cred in [sample_oss(), sample_wangsu()] {
+            let json = serde_json::to_string(&cred).unwrap();
+            let back: UploadCredential = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, cred);
+            // The handover carries the secrets: that is its purpose.
+            match &cred.target {
+                UploadTarget::Oss(t) => assert!(json.contains(t.access_key_secret.expose())),
+                UploadTarget::WangsuStorage(t) => assert!(json.contains(t.upload_token.expose())),
+            }
+        }
+    }
+
+    #[test]
+    fn wire_shape_is_stable() {
+        let v = serde_json::to_value(sample_wangsu()).unwrap();
+        assert_eq!(v["target"]["type"], "wangsu_storage");
+        assert_eq!(v["expires_at"], "2024-01-02T04:04:05Z");
+        let v = serde_json::to_value(sample_oss()).unwrap();
+        assert_eq!(v["target"]["type"], "oss");
+        assert_eq!(v["target"]["security_token"], "CAIS+test/token==");
+    }
+
+    #[test]
+    fn refresh_request_carries_what_refresh_needs() {
+        let req = sample_wangsu().refresh_request();
+        assert_eq!(req.provider.as_deref(), Some("wangsu"));
+        assert_eq!(req.media_id, "0123456789abcdef0123456789abcdef");
+        assert_eq!(req.file_name.as_deref(), Some("test.mp4"));
+        assert_eq!(
+            req.resume_id.as_deref(),
+            Some("fedcba9876543210fedcba9876543210")
+        );
+    }
+
+    #[test]
+    fn expiry_arithmetic() {
+        let cred = sample_oss();
+        let now = datetime!(2024-01-02 03:50:05 UTC);
+        assert_eq!(cred.expires_in(now), Duration::minutes(4));
+        assert!(cred.expires_within(now, Duration::minutes(5)));
+        assert!(!cred.expires_within(now, Duration::minutes(3)));
+    }
+}
