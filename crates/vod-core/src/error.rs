@@ -90,6 +90,34 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// Looks up a vendor error code in an adapter's table of `(code, kind)` rows.
+///
+/// A row whose code ends in `*` matches every code with that prefix (`InvalidSecurityToken.*`);
+/// exact rows win over prefix rows, and longer prefixes over shorter ones. Adapters keep one table
+/// each, which their tests walk row by row.
+///
+/// ```
+/// use vod_core::{ErrorKind, error::classify};
+/// const TABLE: &[(&str, ErrorKind)] = &[
+///     ("Throttling", ErrorKind::RateLimited),
+///     ("Throttling.*", ErrorKind::RateLimited),
+///     ("InvalidVideo.NotFound", ErrorKind::NotFound),
+/// ];
+/// assert_eq!(classify(TABLE, "Throttling.User"), Some(ErrorKind::RateLimited));
+/// assert_eq!(classify(TABLE, "Other"), None);
+/// ```
+pub fn classify(table: &[(&str, ErrorKind)], code: &str) -> Option<ErrorKind> {
+    if let Some((_, kind)) = table.iter().find(|(c, _)| *c == code) {
+        return Some(*kind);
+    }
+    table
+        .iter()
+        .filter_map(|(c, kind)| Some((c.strip_suffix('*')?, *kind)))
+        .filter(|(prefix, _)| code.starts_with(prefix))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, kind)| kind)
+}
+
 /// What the vendor said about a failed call, kept for support tickets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -348,7 +376,8 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }

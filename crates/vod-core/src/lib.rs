@@ -23,7 +23,7 @@
 mod clock;
 pub mod config;
 mod credential;
-mod error;
+pub mod error;
 mod provider;
 mod request;
 pub mod secret;
