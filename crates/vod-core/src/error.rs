@@ -6,6 +6,7 @@
 //! on. No secret ever enters an `Error`: adapters redact vendor text that could quote one.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -181,10 +182,12 @@ impl VendorDetail {
 /// assert!(!err.is_retryable());
 /// assert_eq!(err.to_string(), "invalid input: `title` must be at most 128 characters (got 130)");
 /// ```
+#[derive(Clone)]
 pub struct Error(Box<Inner>);
 
-// Boxed so `Result<T, Error>` stays one pointer wide on the happy path.
-#[derive(Debug)]
+// Boxed so `Result<T, Error>` stays one pointer wide on the happy path; the source is shared so a
+// failure can be handed to every caller waiting on the same vendor call.
+#[derive(Debug, Clone)]
 struct Inner {
     kind: ErrorKind,
     message: String,
@@ -194,7 +197,7 @@ struct Inner {
     vendor: Option<Box<VendorDetail>>,
     retry_after: Option<Duration>,
     server_time: Option<OffsetDateTime>,
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -335,7 +338,7 @@ impl Error {
 
     /// Attaches the underlying cause. Only attach causes whose text holds no secret.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.0.source = Some(Box::new(source));
+        self.0.source = Some(Arc::new(source));
         self
     }
 }

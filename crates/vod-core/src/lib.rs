@@ -24,6 +24,7 @@ mod clock;
 pub mod config;
 mod credential;
 pub mod error;
+pub mod layer;
 mod provider;
 mod request;
 pub mod secret;
