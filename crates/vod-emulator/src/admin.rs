@@ -1,0 +1,88 @@
+//! The admin paths under `/__emulator/`, served by both servers, so programs that are not
+//! written in Rust (the SDK cross-checks, the CLI's users) can steer the emulator too.
+//!
+//! They act through an [`EmulatorHandle`] on the same state, so they behave exactly like the
+//! handle's methods. They need no signature, take no faults and are not counted. Either server
+//! accepts faults for either vendor: the vendor is named in the fault.
+//!
+//! | method and path | does |
+//! |---|---|
+//! | `POST /__emulator/faults` | queues the [`Fault`] in the JSON body; 204, or 400 with `{"error"}` |
+//! | `GET /__emulator/faults` | the queued faults, as a JSON list of [`Fault`] |
+//! | `DELETE /__emulator/faults` | forgets every queued fault; 204 |
+//! | `GET /__emulator/calls` | `{"calls": {"AliyunCreateUploadVideo": 1, ...}, "total": 1}` |
+//! | `DELETE /__emulator/calls` | sets the counters back to zero; 204 |
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use crate::fault::Fault;
+use crate::handle::{EmulatorHandle, Operation};
+use crate::state::Shared;
+
+/// The admin routes, to merge into each vendor's router.
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/__emulator/faults",
+            get(list_faults).post(inject_fault).delete(clear_faults),
+        )
+        .route("/__emulator/calls", get(calls).delete(reset_calls))
+}
+
+fn handle(shared: Arc<Shared>) -> EmulatorHandle {
+    EmulatorHandle { state: shared }
+}
+
+async fn inject_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let problem = match serde_json::from_slice::<Fault>(&body) {
+        Ok(fault) => match fault.problem() {
+            None => {
+                handle(shared).inject(fault);
+                return StatusCode::NO_CONTENT.into_response();
+            }
+            Some(problem) => problem,
+        },
+        Err(error) => format!("not a fault: {error}"),
+    };
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": problem }))).into_response()
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<Fault>> {
+    Json(handle(shared).pending_faults())
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    handle(shared).clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn calls(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let handle = handle(shared);
+    let calls: Map<String, Value> = Operation::ALL
+        .iter()
+        .map(|&op| (operation_name(op), Value::from(handle.calls(op))))
+        .collect();
+    Json(json!({ "calls": calls, "total": handle.total_calls() }))
+}
+
+/// The operation's serde name, e.g. `AliyunCreateUploadVideo`.
+fn operation_name(op: Operation) -> String {
+    match serde_json::to_value(op) {
+        Ok(Value::String(name)) => name,
+        _ => format!("{op:?}"),
+    }
+}
+
+async fn reset_calls(State(shared): State<Arc<Shared>>) -> StatusCode {
+    handle(shared).reset_counters();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,172 @@
+//! The command line of the `vod-emulator` binary, public so the facade's `vod emulator`
+//! subcommand can offer the same thing by flattening [`Args`] and calling [`run`].
+//!
+//! On start it prints `KEY=value` lines on stdout, easy to read for people and for scripts that
+//! spawn it: both base URLs and the access key ids (never secrets).
+//!
+//! ```text
+//! $ vod-emulator --key my-ak:my-secret
+//! VOD_EMULATOR_ALIYUN_URL=http://127.0.0.1:9510
+//! VOD_EMULATOR_WANGSU_URL=http://127.0.0.1:9511
+//! VOD_EMULATOR_KEYS=my-ak
+//! ```
+
+use std::future::Future;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::{AccessKey, Emulator, EmulatorConfig};
+
+/// Runs a local stand-in for the Aliyun VOD and Wangsu Cloud VoD upload-credential APIs
+/// until Ctrl-C.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vod-emulator", version, about)]
+pub struct Args {
+    /// Address of the emulated Aliyun VOD API (port 0: any free port).
+    #[arg(long, env = "VOD_EMULATOR_ALIYUN_ADDR", default_value = "127.0.0.1:9510")]
+    pub aliyun_addr: SocketAddr,
+
+    /// Address of the emulated Wangsu Cloud VoD API (port 0: any free port).
+    #[arg(long, env = "VOD_EMULATOR_WANGSU_ADDR", default_value = "127.0.0.1:9511")]
+    pub wangsu_addr: SocketAddr,
+
+    /// An access key both vendors accept; repeat (or separate with commas) for more. With a
+    /// third part it is an STS key whose Aliyun requests must carry that security token. The
+    /// secret may not contain `:` or `,`. [default: emulator-ak:emulator-secret]
+    #[arg(
+        long = "key",
+        value_name = "AK:SECRET[:STS_TOKEN]",
+        env = "VOD_EMULATOR_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_parser = parse_key
+    )]
+    pub keys: Vec<AccessKey>,
+
+    /// Lifetime of the STS credential in an Aliyun UploadAuth, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3000)]
+    pub aliyun_credential_ttl: u64,
+
+    /// Lifetime of a Wangsu upload token (its policy deadline), in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub wangsu_token_ttl: u64,
+}
+
+impl Args {
+    /// The emulator configuration these arguments describe.
+    pub fn config(&self) -> EmulatorConfig {
+        let defaults = EmulatorConfig::default();
+        EmulatorConfig {
+            aliyun_addr: self.aliyun_addr,
+            wangsu_addr: self.wangsu_addr,
+            keys: if self.keys.is_empty() {
+                defaults.keys
+            } else {
+                self.keys.clone()
+            },
+            aliyun_credential_ttl: Duration::from_secs(self.aliyun_credential_ttl),
+            wangsu_token_ttl: Duration::from_secs(self.wangsu_token_ttl),
+        }
+    }
+}
+
+/// Parses `AK:SECRET` or `AK:SECRET:STS_TOKEN`.
+fn parse_key(text: &str) -> Result<AccessKey, String> {
+    let mut parts = text.splitn(3, ':');
+    let (Some(id), Some(secret)) = (parts.next(), parts.next()) else {
+        return Err("expected AK:SECRET or AK:SECRET:STS_TOKEN".to_owned());
+    };
+    if id.is_empty() || secret.is_empty() {
+        return Err("the access key id and secret may not be empty".to_owned());
+    }
+    let key = AccessKey::new(id, secret);
+    Ok(match parts.next() {
+        Some(token) if !token.is_empty() => key.with_security_token(token),
+        _ => key,
+    })
+}
+
+/// Starts an emulator, prints its base URLs and key ids on stdout, and serves until Ctrl-C.
+///
+/// Fails when an address cannot be bound or Ctrl-C cannot be listened for.
+pub async fn run(args: Args) -> io::Result<()> {
+    run_until(args, &mut io::stdout(), async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            eprintln!("vod-emulator: cannot listen for Ctrl-C ({error}); stopping");
+        }
+    })
+    .await
+}
+
+async fn run_until(
+    args: Args,
+    out: &mut impl Write,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let config = args.config();
+    let emulator = Emulator::start(config.clone()).await?;
+    let ids: Vec<&str> = config.keys.iter().map(|key| key.id.as_str()).collect();
+    writeln!(out, "VOD_EMULATOR_ALIYUN_URL={}", emulator.aliyun_url())?;
+    writeln!(out, "VOD_EMULATOR_WANGSU_URL={}", emulator.wangsu_url())?;
+    writeln!(out, "VOD_EMULATOR_KEYS={}", ids.join(","))?;
+    out.flush()?;
+    stop.await;
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_default() {
+        let args = Args::try_parse_from([
+            "vod-emulator",
+            "--key",
+            "ak1:s1",
+            "--key",
+            "STS.ak2:s2:CAIS+tok/en==",
+            "--aliyun-addr",
+            "127.0.0.1:0",
+        ])
+        .unwrap();
+        let config = args.config();
+        assert_eq!(config.keys[0], AccessKey::new("ak1", "s1"));
+        assert_eq!(
+            config.keys[1],
+            AccessKey::new("STS.ak2", "s2").with_security_token("CAIS+tok/en==")
+        );
+        assert_eq!(config.aliyun_addr.port(), 0);
+        assert_eq!(config.aliyun_credential_ttl, Duration::from_secs(3000));
+
+        let defaults = Args::try_parse_from(["vod-emulator"]).unwrap().config();
+        assert_eq!(defaults.keys, vec![AccessKey::default_key()]);
+        assert!(Args::try_parse_from(["vod-emulator", "--key", "no-secret"]).is_err());
+        assert!(Args::try_parse_from(["vod-emulator", "--key", ":s"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn prints_urls_and_ids_but_no_secrets() {
+        let args = Args::try_parse_from([
+            "vod-emulator",
+            "--aliyun-addr",
+            "127.0.0.1:0",
+            "--wangsu-addr",
+            "127.0.0.1:0",
+            "--key",
+            "ak-one:secret-one",
+        ])
+        .unwrap();
+        let mut out = Vec::new();
+        run_until(args, &mut out, async {}).await.unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("VOD_EMULATOR_ALIYUN_URL=http://127.0.0.1:"), "{out}");
+        assert!(out.contains("VOD_EMULATOR_WANGSU_URL=http://127.0.0.1:"), "{out}");
+        assert!(out.contains("VOD_EMULATOR_KEYS=ak-one\n"), "{out}");
+        assert!(!out.contains("secret-one"));
+    }
+}

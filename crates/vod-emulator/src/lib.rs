@@ -1,0 +1,85 @@
+//! A local stand-in for the upload-credential APIs of Aliyun ApsaraVideo VOD and Wangsu Cloud
+//! VoD, in the spirit of LocalStack and Azurite: real HTTP on loopback, real signature checks,
+//! the vendors' own wire formats and error codes, and faults on demand.
+//!
+//! Tests, examples and benchmarks point an adapter's endpoint at [`Emulator::aliyun_url`] or
+//! [`Emulator::wangsu_url`] and talk to it exactly as they would to the vendor. The emulator
+//! shares no code with the adapters: it verifies signatures with its own implementation, pinned
+//! to the vendors' test vectors, so a signing bug cannot hide on both sides.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use vod_emulator::{AccessKey, Emulator, EmulatorConfig, Fault, FaultKind, Operation, Vendor};
+//!
+//! let emulator = Emulator::start(EmulatorConfig {
+//!     keys: vec![AccessKey::new("test-ak", "test-secret")],
+//!     ..EmulatorConfig::default()
+//! })
+//! .await?;
+//! let endpoint = emulator.aliyun_url(); // e.g. http://127.0.0.1:41234
+//!
+//! // The next Aliyun call is throttled, the one after stalls for 2 s.
+//! let handle = emulator.handle();
+//! handle.inject(Fault::new(
+//!     Vendor::Aliyun,
+//!     FaultKind::RetryAfter { status: 400, seconds: 1 },
+//! ));
+//! handle.inject(Fault::new(Vendor::Aliyun, FaultKind::Delay(Duration::from_secs(2))));
+//!
+//! // ... drive the client under test against `endpoint` ...
+//! println!("{} CreateUploadVideo calls", handle.calls(Operation::AliyunCreateUploadVideo));
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is emulated
+//!
+//! - Aliyun: `CreateUploadVideo` and `RefreshUploadVideo` at `/`, signed with RPC HMAC-SHA1 or
+//!   ACS3-HMAC-SHA256, with timestamp, nonce and STS token checks (see the `aliyun` module
+//!   docs in the source for the exact order of checks and what was inferred).
+//! - Wangsu: Get Video Upload Token at `/vod/videoManage/getUploadToken`, signed with
+//!   WS3-HMAC-SHA256 or CNC-HMAC-SHA256, with timestamp and repeated-request checks (see the
+//!   `wangsu` module docs in the source).
+//! - [Faults](Fault) queued per vendor, [call counters](EmulatorHandle::calls), and a
+//!   [skewable clock](EmulatorHandle::set_clock_skew) that also drives the `Date` header.
+//!
+//! Not emulated (yet): the upload hosts (OSS, Wangsu storage), other VOD operations (answered
+//! with `InvalidAction.NotFound` / 404), XML responses, TLS.
+//!
+//! # Admin paths
+//!
+//! Both servers also serve, without signature and without counting:
+//!
+//! | method and path | does |
+//! |---|---|
+//! | `POST /__emulator/faults` | queues the [`Fault`] in the JSON body ([format](Fault)); 204, or 400 `{"error"}` |
+//! | `GET /__emulator/faults` | the queued faults as a JSON list |
+//! | `DELETE /__emulator/faults` | forgets every queued fault; 204 |
+//! | `GET /__emulator/calls` | `{"calls": {"AliyunCreateUploadVideo": 1, ...}, "total": 1}` |
+//! | `DELETE /__emulator/calls` | sets the counters back to zero; 204 |
+//!
+//! # Binary
+//!
+//! `vod-emulator` (and the facade's `vod emulator`, through [`cli::run`]) runs one emulator
+//! until Ctrl-C and prints its base URLs.
+#![warn(missing_docs)]
+
+mod admin;
+mod aliyun;
+pub mod cli;
+mod clock;
+mod config;
+mod fault;
+mod form;
+mod handle;
+mod replay;
+mod server;
+mod state;
+mod wangsu;
+
+pub use config::{AccessKey, EmulatorConfig};
+pub use fault::{Fault, FaultKind, Vendor};
+pub use handle::{EmulatorHandle, Operation};
+pub use server::Emulator;

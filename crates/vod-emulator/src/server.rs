@@ -1,0 +1,229 @@
+//! Starting, serving and stopping the two HTTP servers of an emulator.
+//!
+//! Each vendor gets its own listener, because clients are configured with one base URL per
+//! vendor and both APIs live at fixed paths. The servers run our own accept loop on hyper rather
+//! than `axum::serve`: only the owner of the connection can close it without a response, which is
+//! what the [`DropConnection`](crate::FaultKind::DropConnection) fault needs. Every request
+//! carries a [`ConnectionKiller`] for its connection; the fault code fires it and the connection
+//! task drops the socket.
+//!
+//! Every response gets a `Date` header from the emulator's (possibly skewed) clock, which
+//! clients use to correct their own clock.
+
+use std::io;
+use std::mem;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, header};
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::clock::http_date;
+use crate::config::EmulatorConfig;
+use crate::handle::EmulatorHandle;
+use crate::state::Shared;
+use crate::{admin, aliyun, wangsu};
+
+/// How long [`Emulator::shutdown`] lets requests in flight finish before cutting them off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// A running emulator: an Aliyun VOD server and a Wangsu Cloud VoD server on loopback.
+///
+/// Dropping it stops both servers at once (their tasks are aborted); [`Emulator::shutdown`]
+/// stops them gracefully and waits until the ports are closed.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use vod_emulator::{Emulator, EmulatorConfig};
+///
+/// let emulator = Emulator::start(EmulatorConfig::default()).await?;
+/// println!("Aliyun at {}, Wangsu at {}", emulator.aliyun_url(), emulator.wangsu_url());
+/// emulator.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Emulator {
+    aliyun_addr: SocketAddr,
+    wangsu_addr: SocketAddr,
+    handle: EmulatorHandle,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds both servers and starts serving in the background (on the current tokio runtime).
+    ///
+    /// Fails when an address cannot be bound.
+    pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
+        let aliyun_listener = TcpListener::bind(config.aliyun_addr).await?;
+        let wangsu_listener = TcpListener::bind(config.wangsu_addr).await?;
+        let aliyun_addr = reachable(aliyun_listener.local_addr()?);
+        let wangsu_addr = reachable(wangsu_listener.local_addr()?);
+        let shared = Arc::new(Shared::new(&config, base_url(wangsu_addr)));
+        let (shutdown, _) = watch::channel(false);
+        let tasks = [
+            (aliyun_listener, aliyun::router()),
+            (wangsu_listener, wangsu::router()),
+        ]
+        .into_iter()
+        .map(|(listener, vendor_routes)| {
+            let app = vendor_routes
+                .merge(admin::router())
+                .layer(axum::middleware::map_response_with_state(
+                    shared.clone(),
+                    stamp_date,
+                ))
+                .with_state(shared.clone());
+            tokio::spawn(serve(listener, app, shutdown.subscribe()))
+        })
+        .collect();
+        tracing::debug!(%aliyun_addr, %wangsu_addr, "vod emulator started");
+        Ok(Emulator {
+            aliyun_addr,
+            wangsu_addr,
+            handle: EmulatorHandle { state: shared },
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// The Aliyun API's base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn aliyun_url(&self) -> String {
+        base_url(self.aliyun_addr)
+    }
+
+    /// The Wangsu API's base URL, e.g. `http://127.0.0.1:41235` (no trailing slash).
+    pub fn wangsu_url(&self) -> String {
+        base_url(self.wangsu_addr)
+    }
+
+    /// The address the Aliyun server listens on.
+    pub fn aliyun_addr(&self) -> SocketAddr {
+        self.aliyun_addr
+    }
+
+    /// The address the Wangsu server listens on.
+    pub fn wangsu_addr(&self) -> SocketAddr {
+        self.wangsu_addr
+    }
+
+    /// A handle to inspect and steer this emulator.
+    pub fn handle(&self) -> EmulatorHandle {
+        self.handle.clone()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (for up to a second), closes
+    /// idle keep-alive connections and returns once both servers have stopped.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(JoinHandle::abort);
+    }
+}
+
+/// Where a client reaches a listener bound to `addr` (loopback for an unspecified address).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port())),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port())),
+        _ => addr,
+    }
+}
+
+fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// Sets `Date` from the emulator's clock (hyper only adds its own when none is set).
+async fn stamp_date(State(shared): State<Arc<Shared>>, mut response: Response) -> Response {
+    if let Ok(date) = HeaderValue::from_str(&http_date(shared.clock.now())) {
+        response.headers_mut().insert(header::DATE, date);
+    }
+    response
+}
+
+/// Accepts connections until shutdown, then drains them for up to [`SHUTDOWN_GRACE`].
+/// Dropping the `JoinSet` (at the end, or when this task is aborted) aborts what is left.
+async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, app.clone(), shutdown.clone()));
+                }
+                Err(error) => {
+                    // Typically out of file descriptors: back off instead of spinning.
+                    tracing::warn!(%error, "vod emulator: accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drain = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, drain).await;
+}
+
+/// Serves HTTP/1.1 on one connection until the client closes it, a fault kills it, or shutdown.
+async fn serve_connection(stream: TcpStream, app: Router, mut shutdown: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let killer = ConnectionKiller::default();
+    let service = {
+        let killer = killer.clone();
+        hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(killer.clone());
+            tower_service::Service::call(&mut app.clone(), request)
+        })
+    };
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => break,
+            // Returning drops the connection, and with it the socket, without a response.
+            () = killer.killed() => break,
+            _ = shutdown.changed(), if !draining => {
+                draining = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// Closes the connection a request came in on, without a response. Every request handled by an
+/// emulator server carries one in its extensions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnectionKiller(Arc<Notify>);
+
+impl ConnectionKiller {
+    /// Closes the connection. Never completes: the request's handler is dropped with it.
+    pub(crate) async fn kill<T>(&self) -> T {
+        self.0.notify_one();
+        std::future::pending().await
+    }
+
+    async fn killed(&self) {
+        self.0.notified().await;
+    }
+}
