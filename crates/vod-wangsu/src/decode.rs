@@ -1,0 +1,540 @@
+//! Reading Wangsu's answer to Get Video Upload Token.
+//!
+//! Every answer is the envelope `{"code", "message", "data"}`. `code` is documented as an integer
+//! but older clients read it as a string, so both are accepted; the call succeeded only when
+//! `code` is 200, whatever the HTTP status (business errors arrive with HTTP 200). On success
+//! `data` becomes an [`UploadCredential`] with a [`WangsuStorageTarget`]:
+//!
+//! | `data` field | credential |
+//! |---|---|
+//! | `videoId` (string or number) | `media_id` |
+//! | `uploadUrl` | `target.upload_url` (`https://` is added when the vendor sends a bare host) |
+//! | `uploadToken` | `target.upload_token` ([`Secret`]) |
+//! | `fileKey` | `target.file_key` |
+//! | `bucketName` | `target.bucket` |
+//! | `httpDnsServer` (or the misspelt `httpDnsServe`) | `target.http_dns_server` |
+//!
+//! Fields are read by name with serde; missing optional fields and extra fields are fine
+//! (`speedDomainlUrl`, being deprecated, is ignored).
+//!
+//! The answer has no expiry time: it is the upload token's put-policy `deadline`
+//! ([`crate::token`]). When the deadline cannot be read, or has already passed by our clock (the
+//! vendor just issued the token, so a past deadline is not believable), the credential gets
+//! [`FALLBACK_LIFETIME`] from the time of issue and a warning is logged (without the token).
+//!
+//! Nothing here panics on any input; unreadable answers become errors quoting a short excerpt
+//! with the upload token redacted.
+
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+use vod_core::transport::excerpt;
+use vod_core::{Error, Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarget};
+
+use crate::error;
+
+/// The lifetime assumed for an upload token whose deadline cannot be read: 30 minutes.
+///
+/// Wangsu documents no token lifetime (its doc example runs to 2050; the emulator issues one
+/// hour). Guessing too long lets an upload fail with 401 halfway; guessing too short costs one
+/// extra Get Video Upload Token call (300 are allowed per 5 minutes). So the guess is short.
+pub const FALLBACK_LIFETIME: Duration = Duration::minutes(30);
+
+/// JSON fields whose values never appear in error excerpts.
+pub(crate) const REDACTED_FIELDS: &[&str] = &["uploadToken"];
+
+/// The provider name credentials carry.
+pub(crate) const PROVIDER: &str = "wangsu";
+
+/// The parts of an HTTP answer decoding reads. (`vod_core::transport::Response` has no public
+/// constructor, so tests could not build one; this view can be built from either.)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Answer<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body bytes.
+    pub body: &'a [u8],
+}
+
+impl Answer<'_> {
+    /// An invalid-response error quoting a redacted excerpt, as `Response::invalid` builds it.
+    fn invalid(&self, what: impl std::fmt::Display) -> Error {
+        Error::invalid_response(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
+    }
+
+    fn unreadable(&self, what: &str) -> Error {
+        error::unreadable(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
+    }
+}
+
+/// What the credential carries besides what the answer says.
+#[derive(Debug, Clone)]
+pub(crate) struct Issue<'a> {
+    /// The time of issue (the transport's corrected clock when the answer arrived).
+    pub issued_at: OffsetDateTime,
+    /// The vendor request id from the response headers.
+    pub request_id: Option<String>,
+    /// The `originFileName` sent.
+    pub file_name: &'a str,
+    /// The `fileId` sent.
+    pub resume_id: &'a str,
+}
+
+/// `code`: an integer or a string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Code {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl Code {
+    fn text(&self) -> String {
+        match self {
+            Code::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => i.to_string(),
+                (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => (f as i64).to_string(),
+                _ => n.to_string(),
+            },
+            Code::Text(s) => s.trim().to_owned(),
+        }
+    }
+}
+
+/// A field read as text whether the vendor sent a string or a number.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Text {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Text {
+    fn into_string(self) -> String {
+        match self {
+            Text::Text(s) => s,
+            Text::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    code: Option<Code>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Data {
+    upload_url: Option<Text>,
+    upload_token: Option<Text>,
+    file_key: Option<Text>,
+    video_id: Option<Text>,
+    bucket_name: Option<Text>,
+    http_dns_server: Option<Text>,
+    /// The spelling of one documentation page.
+    http_dns_serve: Option<Text>,
+}
+
+/// Decodes an answer to Get Video Upload Token: the credential, or the error it reports.
+pub(crate) fn get_upload_token(answer: Answer<'_>, issue: Issue<'_>) -> Result<UploadCredential> {
+    let value: serde_json::Value = match serde_json::from_slice(answer.body) {
+        Ok(value) => value,
+        Err(e) => {
+            let what = if e.is_eof() {
+                "answer is cut short (incomplete JSON)"
+            } else {
+                "answer is not JSON"
+            };
+            return Err(answer.unreadable(what));
+        }
+    };
+    // Only an object: serde would also read a struct from a JSON array.
+    if !value.is_object() {
+        return Err(answer.unreadable("answer is not a JSON object"));
+    }
+    // Serde's message is not quoted: it could quote a value, and the excerpt says enough.
+    let envelope: Envelope = serde_json::from_value(value)
+        .map_err(|_| answer.unreadable("answer is not the {code, message, data} envelope"))?;
+    let Some(code) = envelope.code.as_ref().map(Code::text) else {
+        return Err(if answer.status >= 400 {
+            answer.unreadable("error answer has no `code`")
+        } else {
+            answer.invalid("answer has no `code`")
+        });
+    };
+    if code != "200" {
+        let message = envelope.message.as_ref().and_then(message_text);
+        return Err(error::vendor_error(
+            answer.status,
+            &code,
+            message.as_deref(),
+        ));
+    }
+    let data: Data = match envelope.data {
+        Some(value @ serde_json::Value::Object(_)) => serde_json::from_value(value)
+            .map_err(|_| answer.invalid("`data` has a field of an unexpected type"))?,
+        _ => return Err(answer.invalid("code 200 without a `data` object")),
+    };
+    credential(answer, data, issue)
+}
+
+fn credential(answer: Answer<'_>, data: Data, issue: Issue<'_>) -> Result<UploadCredential> {
+    let required = |value: Option<Text>, name: &str| {
+        value
+            .map(Text::into_string)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| answer.invalid(format!("`data.{name}` is missing or empty")))
+    };
+    let video_id = required(data.video_id, "videoId")?;
+    let upload_url = required(data.upload_url, "uploadUrl")?;
+    let upload_token = Secret::new(required(data.upload_token, "uploadToken")?);
+    let file_key = required(data.file_key, "fileKey")?;
+    let optional = |value: Option<Text>| {
+        value
+            .map(Text::into_string)
+            .filter(|v| !v.trim().is_empty())
+    };
+    let bucket = optional(data.bucket_name);
+    let http_dns_server = optional(data.http_dns_server).or_else(|| optional(data.http_dns_serve));
+
+    let expires_at = expiry(&upload_token, issue.issued_at);
+    let target = WangsuStorageTarget::new(
+        with_scheme(upload_url.trim()),
+        upload_token,
+        file_key,
+        bucket,
+        http_dns_server,
+    );
+    Ok(UploadCredential::new(
+        PROVIDER,
+        video_id.trim(),
+        UploadTarget::WangsuStorage(target),
+        issue.issued_at,
+        expires_at,
+        issue.request_id,
+        issue.file_name,
+        Some(issue.resume_id.to_owned()),
+    ))
+}
+
+/// The token's deadline, else the time of issue plus [`FALLBACK_LIFETIME`].
+pub(crate) fn expiry(upload_token: &Secret, issued_at: OffsetDateTime) -> OffsetDateTime {
+    let fallback = issued_at + FALLBACK_LIFETIME;
+    match crate::token::deadline(upload_token.expose()) {
+        Ok(deadline) if deadline > issued_at => deadline,
+        Ok(_) => {
+            tracing::warn!(
+                fallback_minutes = FALLBACK_LIFETIME.whole_minutes(),
+                "the upload token's deadline has already passed by our clock; \
+                 assuming a conservative lifetime"
+            );
+            fallback
+        }
+        Err(reason) => {
+            tracing::warn!(
+                %reason,
+                fallback_minutes = FALLBACK_LIFETIME.whole_minutes(),
+                "cannot read the upload token's deadline; assuming a conservative lifetime"
+            );
+            fallback
+        }
+    }
+}
+
+/// `upload.example.com` -> `https://upload.example.com` (HTTPS, as Wangsu recommends).
+fn with_scheme(url: &str) -> String {
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("https://{url}")
+    }
+}
+
+fn message_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+    use vod_core::ErrorKind;
+
+    const TOKEN_VECTORS: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/wangsu-upload-token.json"
+    ));
+
+    const ISSUED: OffsetDateTime = datetime!(2023-11-14 22:00:00 UTC);
+
+    /// The vector token: its policy's deadline is 1700000000000 ms = 2023-11-14T22:13:20Z.
+    fn vector_token() -> String {
+        let doc: serde_json::Value = serde_json::from_str(TOKEN_VECTORS).unwrap();
+        doc["vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "upload-token-from-policy")
+            .unwrap()["upload_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn issue() -> Issue<'static> {
+        Issue {
+            issued_at: ISSUED,
+            request_id: Some("req-1".into()),
+            file_name: "uploadtest.mp4",
+            resume_id: "0123456789abcdef0123456789abcdef",
+        }
+    }
+
+    fn decode(status: u16, body: &str) -> Result<UploadCredential> {
+        get_upload_token(
+            Answer {
+                status,
+                body: body.as_bytes(),
+            },
+            issue(),
+        )
+    }
+
+    fn success(code: &str, token: &str) -> String {
+        format!(
+            r#"{{"code":{code},"message":"success","data":{{
+                "uploadUrl":"https://upload.cloudv.haplat.net",
+                "uploadToken":"{token}",
+                "fileKey":"video/test.mp4",
+                "videoId":"4ccb6bbbb7a1491b8a6ae7d9e9a0e9c6",
+                "bucketName":"mybucket",
+                "httpDnsServer":"http://httpdns.example.net",
+                "speedDomainlUrl":"ignored",
+                "somethingNew":{{"x":1}}
+            }}}}"#
+        )
+    }
+
+    fn target(cred: &UploadCredential) -> &WangsuStorageTarget {
+        match &cred.target {
+            UploadTarget::WangsuStorage(t) => t,
+            other => panic!("not a Wangsu target: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn success_with_integer_and_string_code() {
+        let token = vector_token();
+        for code in ["200", "\"200\"", "\" 200 \"", "200.0"] {
+            let cred = decode(200, &success(code, &token)).unwrap();
+            assert_eq!(cred.provider, "wangsu");
+            assert_eq!(cred.media_id, "4ccb6bbbb7a1491b8a6ae7d9e9a0e9c6");
+            assert_eq!(cred.issued_at, ISSUED);
+            assert_eq!(cred.expires_at, datetime!(2023-11-14 22:13:20 UTC));
+            assert_eq!(cred.request_id.as_deref(), Some("req-1"));
+            assert_eq!(cred.file_name, "uploadtest.mp4");
+            assert_eq!(
+                cred.resume_id.as_deref(),
+                Some("0123456789abcdef0123456789abcdef")
+            );
+            let t = target(&cred);
+            assert_eq!(t.upload_url, "https://upload.cloudv.haplat.net");
+            assert_eq!(t.upload_token.expose(), token);
+            assert_eq!(t.file_key, "video/test.mp4");
+            assert_eq!(t.bucket.as_deref(), Some("mybucket"));
+            assert_eq!(
+                t.http_dns_server.as_deref(),
+                Some("http://httpdns.example.net")
+            );
+        }
+    }
+
+    #[test]
+    fn success_is_code_200_whatever_the_http_status() {
+        let cred = decode(500, &success("200", &vector_token())).unwrap();
+        assert_eq!(cred.media_id, "4ccb6bbbb7a1491b8a6ae7d9e9a0e9c6");
+    }
+
+    #[test]
+    fn http_200_with_business_error() {
+        for body in [
+            r#"{"code":1500,"message":"file name exceeds 40 characters"}"#,
+            r#"{"code":"1500","message":"file name exceeds 40 characters","data":null}"#,
+        ] {
+            let err = decode(200, body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{body}");
+            assert_eq!(err.vendor_code(), Some("1500"));
+            assert_eq!(err.http_status(), Some(200));
+            assert_eq!(err.message(), "file name exceeds 40 characters");
+        }
+        let err = decode(200, r#"{"code":1502,"message":"video does not exist"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        // A message that is not a string is still kept.
+        let err = decode(200, r#"{"code":1000,"message":{"field":"x"}}"#).unwrap_err();
+        assert_eq!(err.message(), r#"{"field":"x"}"#);
+    }
+
+    #[test]
+    fn gateway_401s() {
+        for (message, kind) in [
+            ("invalid access key", ErrorKind::Unauthenticated),
+            ("signature does not match", ErrorKind::Unauthenticated),
+            (
+                "timestamp expired: more than 5 minutes from server time",
+                ErrorKind::ClockSkew,
+            ),
+            ("repeated request", ErrorKind::Unavailable),
+        ] {
+            let body = format!(r#"{{"code": 401, "message": "{message}"}}"#);
+            let err = decode(401, &body).unwrap_err();
+            assert_eq!(err.kind(), kind, "{message}");
+            assert_eq!(err.vendor_code(), Some("401"));
+        }
+    }
+
+    #[test]
+    fn misspelt_http_dns_server() {
+        let body = r#"{"code":200,"data":{"uploadUrl":"u.example","uploadToken":"a:b:c",
+            "fileKey":"k","videoId":12345,"httpDnsServe":"dns.example"}}"#;
+        let cred = decode(200, body).unwrap();
+        assert_eq!(cred.media_id, "12345");
+        let t = target(&cred);
+        assert_eq!(t.http_dns_server.as_deref(), Some("dns.example"));
+        assert_eq!(t.bucket, None);
+        // A bare host gets https://.
+        assert_eq!(t.upload_url, "https://u.example");
+        // Both spellings: the documented one wins.
+        let body = body.replace(
+            "\"httpDnsServe\"",
+            "\"httpDnsServer\":\"right\",\"httpDnsServe\"",
+        );
+        let cred = decode(200, &body).unwrap();
+        assert_eq!(target(&cred).http_dns_server.as_deref(), Some("right"));
+    }
+
+    #[test]
+    fn deadline_fallback() {
+        // Not a token at all: the fallback lifetime.
+        let body = r#"{"code":200,"data":{"uploadUrl":"https://u","uploadToken":"opaque",
+            "fileKey":"k","videoId":"v"}}"#;
+        let cred = decode(200, body).unwrap();
+        assert_eq!(cred.expires_at, ISSUED + FALLBACK_LIFETIME);
+        // A policy that is not base64, or JSON without a deadline.
+        for token in ["ak:sig:%%%", "ak:sig:eyJzY29wZSI6ImIifQ"] {
+            let at = expiry(&Secret::new(token), ISSUED);
+            assert_eq!(at, ISSUED + FALLBACK_LIFETIME, "{token}");
+        }
+        // A deadline already past by our clock is not believed.
+        let at = expiry(
+            &Secret::new(vector_token()),
+            datetime!(2024-01-01 00:00 UTC),
+        );
+        assert_eq!(at, datetime!(2024-01-01 00:30 UTC));
+        // A good one is used as is.
+        assert_eq!(
+            expiry(&Secret::new(vector_token()), ISSUED),
+            datetime!(2023-11-14 22:13:20 UTC)
+        );
+    }
+
+    #[test]
+    fn missing_required_fields_are_invalid_responses_without_the_token() {
+        let token = vector_token();
+        for field in ["uploadUrl", "uploadToken", "fileKey", "videoId"] {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&success("200", &token)).unwrap();
+            value["data"].as_object_mut().unwrap().remove(field);
+            let err = decode(200, &value.to_string()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{field}");
+            assert!(err.message().contains(field), "{err}");
+            assert!(!err.to_string().contains(&token[..20]), "{err}");
+            // Empty counts as missing.
+            value["data"][field] = serde_json::Value::String(" ".into());
+            let err = decode(200, &value.to_string()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{field}");
+        }
+        for body in [
+            r#"{"code":200}"#,
+            r#"{"code":200,"data":null}"#,
+            r#"{"code":200,"data":[1]}"#,
+            r#"{"code":200,"data":{"uploadUrl":["x"]}}"#,
+        ] {
+            let err = decode(200, body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{body}");
+        }
+    }
+
+    #[test]
+    fn unreadable_bodies() {
+        let token = vector_token();
+        let full = success("200", &token);
+        let truncated = &full[..full.len() / 2];
+        let err = decode(200, truncated).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert!(err.message().contains("cut short"), "{err}");
+        assert!(err.message().contains("HTTP 200"), "{err}");
+        assert!(!err.to_string().contains(&token[..20]), "{err}");
+
+        let html = "<html><head><title>502 Bad Gateway</title></head></html>";
+        let err = decode(502, html).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        assert!(err.is_retryable());
+        assert!(err.message().contains("502 Bad Gateway"), "{err}");
+        let err = decode(200, html).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        let err = decode(404, "").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert_eq!(err.http_status(), Some(404));
+
+        // JSON, but not the envelope.
+        let err = decode(200, r#"{"hello":"world"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        let err = decode(503, r#"{"error":"busy"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        let err = decode(200, "[1,2]").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        let err = decode(200, r#"{"code":true}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_bytes(status in 100u16..1000, body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = get_upload_token(Answer { status, body: &body }, issue());
+        }
+
+        #[test]
+        fn never_panics_on_envelopes(
+            status in 100u16..1000,
+            code in prop_oneof![
+                any::<i64>().prop_map(|c| c.to_string()),
+                any::<f64>().prop_map(|c| format!("{c:?}")),
+                "\\PC{0,12}".prop_map(|c| serde_json::Value::String(c).to_string()),
+                Just("200".to_string()),
+                Just("null".to_string()),
+            ],
+            message in "\\PC{0,40}",
+            token in "\\PC{0,80}",
+            cut in 0usize..400,
+        ) {
+            let body = format!(
+                r#"{{"code":{code},"message":{},"data":{{"uploadUrl":"u","uploadToken":{},"fileKey":"k","videoId":"v"}}}}"#,
+                serde_json::Value::String(message),
+                serde_json::Value::String(token),
+            );
+            let _ = get_upload_token(Answer { status, body: body.as_bytes() }, issue());
+            let cut = cut.min(body.len());
+            let _ = get_upload_token(Answer { status, body: &body.as_bytes()[..cut] }, issue());
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Wangsu (CDNetworks) Cloud VoD adapter for the `vod` upload-credential library.
+//!
+//! A backend that lets users upload videos to Wangsu Cloud VoD asks the VoD API for an upload
+//! token (Get Video Upload Token) and hands it to the uploader, which sends the file to Wangsu's
+//! storage upload host with it. This crate is that exchange behind
+//! [`vod_core::UploadCredentialProvider`], so an app written against the trait moves between
+//! vendors by changing config.
+//!
+//! ```no_run
+//! use vod_core::{UploadCredentialProvider, UploadRequest, UploadTarget};
+//! use vod_wangsu::WangsuProvider;
+//!
+//! # async fn demo() -> vod_core::Result<()> {
+//! let provider = WangsuProvider::builder()
+//!     .access_key("my-access-key")
+//!     .secret_key("my-secret-key")
+//!     .build()?;
+//! let credential = provider.create_upload(&UploadRequest::new("holiday.mp4")).await?;
+//! if let UploadTarget::WangsuStorage(target) = &credential.target {
+//!     println!("upload {} to {} before {}", target.file_key, target.upload_url, credential.expires_at);
+//! }
+//! // Later, when the token is about to expire:
+//! let fresh = provider.refresh_upload(&credential.refresh_request()).await?;
+//! assert_eq!(fresh.media_id, credential.media_id);
+//! # Ok(()) }
+//! ```
+//!
+//! # Gateways and signatures
+//!
+//! | `variant` (config) | default host | signature | key / time headers | request id header |
+//! |---|---|---|---|---|
+//! | `ws3` (default) | [`DEFAULT_WS3_HOST`] | `WS3-HMAC-SHA256` | `X-WS-AccessKey`, `X-WS-Timestamp` | `X-WS-RequestId` |
+//! | `cnc` | [`DEFAULT_CNC_HOST`] | `CNC-HMAC-SHA256` | `x-cnc-accessKey`, `x-cnc-timestamp`, `x-cnc-auth-method: AKSK` | `x-cnc-request-id` |
+//!
+//! The request is `POST` [`UPLOAD_TOKEN_PATH`] with a JSON body and
+//! `Content-Type: application/json; charset=utf-8`; the signed headers are `content-type;host`,
+//! with the `Host` value reqwest actually sends (`host:port` for a non-default port), and exactly
+//! the body bytes sent are hashed. Every attempt signs again with its own timestamp (the
+//! arithmetic is in [`sign`]). `endpoint` overrides the host for either variant, with any scheme,
+//! host and port (the CDNetworks gateway is `https://api.cdnetworks.com` with `cnc`).
+//!
+//! # What maps to what
+//!
+//! | [`UploadRequest`](vod_core::UploadRequest) | `getUploadToken` parameter |
+//! |---|---|
+//! | `file_name` | `originFileName` |
+//! | `resume_id` (generated when absent, see below) | `fileId` |
+//! | `workflow_id` | `workflowId` |
+//! | `template` | `transCodeCombineName` |
+//! | `overwrite` | `overwrite` (0 or 1) |
+//! | `wangsu.domain`, `.category_names`, `.watermark_name`, `.subtitle_id`, `.subtitle` | `domain`, `categoryNames`, `waterMarkName`, `subtitleId`, `subtitle` |
+//!
+//! Absent fields are not sent. Wangsu has no counterpart for `title`, `description`, `tags`,
+//! `file_size` and the `aliyun` options: this adapter ignores them (and says so in a debug-level
+//! log line naming them), so one request serves both vendors. Wangsu's own limits are checked
+//! before any call (see the rules in `validate`: a file name of at most 40 characters, a resume id
+//! of at most 32 characters of `A-Z a-z 0-9 - _`, category names as a JSON array of objects, the
+//! subtitle list as base64 JSON).
+//!
+//! The answer's `data` becomes a [`vod_core::WangsuStorageTarget`]: `uploadUrl`, `uploadToken`
+//! (a [`vod_core::Secret`]), `fileKey`, `bucketName`, `httpDnsServer` (or the misspelt
+//! `httpDnsServe`), and `videoId` is the credential's `media_id`.
+//!
+//! # Refresh
+//!
+//! Wangsu has no refresh operation. Refreshing issues a token again with the upload's original
+//! `originFileName` and `fileId`, which is how Wangsu resumes an upload (inferred from the
+//! documented purpose of `fileId`). So every upload needs a resume id: when the request has none,
+//! one is generated (32 hex digits, from a random UUID), and the credential keeps the file name
+//! and resume id for [`UploadCredential::refresh_request`](vod_core::UploadCredential::refresh_request).
+//! A refresh whose answer names another video than the one asked for fails with
+//! [`ErrorKind::NotFound`](vod_core::ErrorKind::NotFound): Wangsu holds no upload of that video
+//! under that file name and resume id, and has started a new one instead.
+//!
+//! # Expiry
+//!
+//! The answer carries no expiry; it is the upload token's put-policy `deadline` (Unix
+//! milliseconds, read by [`token`]). When that does not decode, or has already passed by our
+//! clock, the credential lives [`FALLBACK_LIFETIME`] (30 minutes) from its issue, and a warning
+//! is logged (without the token): too short costs one more call, too long fails an upload
+//! halfway.
+//!
+//! # Errors
+//!
+//! Success is the envelope's `code` 200 (integer or string), whatever the HTTP status. Other codes
+//! map through the one table [`error::ERROR_CODES`], then by HTTP status. The gateway's 401s are
+//! read by keyword (an inference, documented in [`error`]): bad key or signature is
+//! `Unauthenticated`, a stale timestamp is `ClockSkew` (the transport corrects its clock from the
+//! `Date` header and tries once more), a repeated request is `Unavailable` (retryable). An answer
+//! that is not the envelope is an invalid response quoting an excerpt with the token redacted,
+//! except that a 5xx (or 429) stays retryable.
+
+#![warn(missing_docs)]
+
+mod client;
+mod config;
+mod decode;
+pub mod error;
+mod provider;
+pub mod sign;
+pub mod token;
+mod validate;
+
+pub use config::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, UPLOAD_TOKEN_PATH, WangsuProviderBuilder};
+pub use decode::FALLBACK_LIFETIME;
+pub use provider::WangsuProvider;
+pub use validate::{MAX_FILE_NAME_CHARS, MAX_RESUME_ID_CHARS, MAX_SUBTITLES};
