@@ -26,11 +26,19 @@ use crate::{AccessKey, Emulator, EmulatorConfig};
 #[command(name = "vod-emulator", version, about)]
 pub struct Args {
     /// Address of the emulated Aliyun VOD API (port 0: any free port).
-    #[arg(long, env = "VOD_EMULATOR_ALIYUN_ADDR", default_value = "127.0.0.1:9510")]
+    #[arg(
+        long,
+        env = "VOD_EMULATOR_ALIYUN_ADDR",
+        default_value = "127.0.0.1:9510"
+    )]
     pub aliyun_addr: SocketAddr,
 
     /// Address of the emulated Wangsu Cloud VoD API (port 0: any free port).
-    #[arg(long, env = "VOD_EMULATOR_WANGSU_ADDR", default_value = "127.0.0.1:9511")]
+    #[arg(
+        long,
+        env = "VOD_EMULATOR_WANGSU_ADDR",
+        default_value = "127.0.0.1:9511"
+    )]
     pub wangsu_addr: SocketAddr,
 
     /// An access key both vendors accept; repeat (or separate with commas) for more. With a
@@ -164,8 +172,14 @@ mod tests {
         let mut out = Vec::new();
         run_until(args, &mut out, async {}).await.unwrap();
         let out = String::from_utf8(out).unwrap();
-        assert!(out.contains("VOD_EMULATOR_ALIYUN_URL=http://127.0.0.1:"), "{out}");
-        assert!(out.contains("VOD_EMULATOR_WANGSU_URL=http://127.0.0.1:"), "{out}");
+        assert!(
+            out.contains("VOD_EMULATOR_ALIYUN_URL=http://127.0.0.1:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("VOD_EMULATOR_WANGSU_URL=http://127.0.0.1:"),
+            "{out}"
+        );
         assert!(out.contains("VOD_EMULATOR_KEYS=ak-one\n"), "{out}");
         assert!(!out.contains("secret-one"));
     }

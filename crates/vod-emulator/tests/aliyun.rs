@@ -50,7 +50,10 @@ async fn rpc_create_returns_the_documented_shape() {
     assert_eq!(address["Endpoint"], "https://oss-cn-shanghai.aliyuncs.com");
     assert!(address["Bucket"].as_str().unwrap().starts_with("outin-"));
     let file_name = address["FileName"].as_str().unwrap();
-    assert!(file_name.starts_with("sv/") && file_name.ends_with(".mp4"), "{file_name}");
+    assert!(
+        file_name.starts_with("sv/") && file_name.ends_with(".mp4"),
+        "{file_name}"
+    );
 
     let auth = decode_b64_json(body["UploadAuth"].as_str().unwrap());
     assert!(auth["AccessKeyId"].as_str().unwrap().starts_with("STS."));
@@ -63,7 +66,10 @@ async fn rpc_create_returns_the_documented_shape() {
         lower.as_str() <= expires && expires <= upper.as_str(),
         "{expires}"
     );
-    assert_eq!(emulator.handle().calls(Operation::AliyunCreateUploadVideo), 1);
+    assert_eq!(
+        emulator.handle().calls(Operation::AliyunCreateUploadVideo),
+        1
+    );
 }
 
 #[tokio::test]
@@ -103,7 +109,9 @@ async fn every_transport_form_is_accepted() {
             .form_param("Title", "acs3 form")
             .form_param("FileName", "a.mp4")
             .signed(&url),
-        Acs3::create("acs3 sts", "a.mp4").key(sts_key()).signed(&url),
+        Acs3::create("acs3 sts", "a.mp4")
+            .key(sts_key())
+            .signed(&url),
     ];
     for request in requests {
         let answer = request.send(&client()).await;
@@ -121,7 +129,10 @@ async fn rpc_signature_changes_are_rejected_with_the_server_string_to_sign() {
     let mut signed = request.signed(&url);
     signed.set_query("Signature", &flip_one(&signed.query_value("Signature")));
     let answer = signed.send(&client()).await;
-    assert_eq!((answer.status, answer.code()), (400, "SignatureDoesNotMatch".into()));
+    assert_eq!(
+        (answer.status, answer.code()),
+        (400, "SignatureDoesNotMatch".into())
+    );
     let message = answer.json()["Message"].as_str().unwrap().to_owned();
     let quoted = message
         .split_once("server string to sign is:")
@@ -141,7 +152,10 @@ async fn rpc_signature_changes_are_rejected_with_the_server_string_to_sign() {
     // A parameter, or the timestamp, after signing.
     for (name, value) in [
         ("Title", "u"),
-        ("Timestamp", &iso(OffsetDateTime::now_utc() + Duration::from_secs(1))),
+        (
+            "Timestamp",
+            &iso(OffsetDateTime::now_utc() + Duration::from_secs(1)),
+        ),
     ] {
         let mut signed = Rpc::create("t", "a.mp4").signed(&url);
         signed.set_query(name, value);
@@ -151,14 +165,20 @@ async fn rpc_signature_changes_are_rejected_with_the_server_string_to_sign() {
 
     // The body of a form request.
     let mut signed = Rpc::create("t", "a.mp4").form_body().signed(&url);
-    signed.body = String::from_utf8(signed.body).unwrap().replace("a.mp4", "b.mp4").into_bytes();
+    signed.body = String::from_utf8(signed.body)
+        .unwrap()
+        .replace("a.mp4", "b.mp4")
+        .into_bytes();
     assert_eq!(signed.send(&client()).await.code(), "SignatureDoesNotMatch");
 
     // Signed as GET, sent as POST.
     let mut signed = Rpc::create("t", "a.mp4").method("GET").signed(&url);
     signed.method = reqwest::Method::POST;
     assert_eq!(signed.send(&client()).await.code(), "SignatureDoesNotMatch");
-    assert_eq!(emulator.handle().calls(Operation::AliyunCreateUploadVideo), 6);
+    assert_eq!(
+        emulator.handle().calls(Operation::AliyunCreateUploadVideo),
+        6
+    );
 }
 
 #[tokio::test]
@@ -176,7 +196,10 @@ async fn acs3_changes_are_rejected() {
         &format!("{head}Signature={}", flip_one(signature)),
     );
     let answer = signed.send(&client()).await;
-    assert_eq!((answer.status, answer.code()), (400, "SignatureDoesNotMatch".into()));
+    assert_eq!(
+        (answer.status, answer.code()),
+        (400, "SignatureDoesNotMatch".into())
+    );
     let message = answer.json()["Message"].as_str().unwrap().to_owned();
     assert!(message.ends_with(&format!(
         "server string to sign is:{}",
@@ -192,7 +215,10 @@ async fn acs3_changes_are_rejected() {
 
     // The date after signing.
     let mut signed = Acs3::create("t", "a.mp4").signed(&url);
-    signed.set_header("x-acs-date", &iso(OffsetDateTime::now_utc() + Duration::from_secs(5)));
+    signed.set_header(
+        "x-acs-date",
+        &iso(OffsetDateTime::now_utc() + Duration::from_secs(5)),
+    );
     assert_eq!(signed.send(&client()).await.code(), "SignatureDoesNotMatch");
 
     // The body (its declared hash no longer matches).
@@ -240,7 +266,11 @@ async fn timestamps_outside_the_window_or_malformed_are_rejected() {
             .signed(&url)
             .send(&client())
             .await;
-        assert_eq!((answer.status, answer.code()), (400, code.to_owned()), "{timestamp}");
+        assert_eq!(
+            (answer.status, answer.code()),
+            (400, code.to_owned()),
+            "{timestamp}"
+        );
     }
     let answer = Rpc::create("t", "a.mp4")
         .param("Timestamp", &recent)
@@ -267,11 +297,8 @@ async fn a_skewed_emulator_clock_rejects_our_clock_and_reports_its_own() {
         .await;
     assert_eq!(answer.code(), "InvalidTimeStamp.Expired");
     let date = answer.header("date").unwrap();
-    let server = OffsetDateTime::parse(
-        &date,
-        &time::format_description::well_known::Rfc2822,
-    )
-    .unwrap();
+    let server =
+        OffsetDateTime::parse(&date, &time::format_description::well_known::Rfc2822).unwrap();
     let ahead = server - OffsetDateTime::now_utc();
     assert!(
         ahead > time::Duration::minutes(19) && ahead < time::Duration::minutes(21),
@@ -293,7 +320,10 @@ async fn replayed_nonces_are_rejected() {
     let signed = Rpc::create("t", "a.mp4").signed(&url);
     assert_eq!(signed.send(&client()).await.status, 200);
     let answer = signed.send(&client()).await;
-    assert_eq!((answer.status, answer.code()), (400, "SignatureNonceUsed".into()));
+    assert_eq!(
+        (answer.status, answer.code()),
+        (400, "SignatureNonceUsed".into())
+    );
 
     // The same nonce, freshly signed, is still a replay.
     let reused = Rpc::create("other", "b.mp4")
@@ -307,10 +337,18 @@ async fn replayed_nonces_are_rejected() {
 
     // A forged request does not burn a nonce.
     let forged = Rpc::create("t", "a.mp4").key(AccessKey::new("emulator-ak", "guess"));
-    assert_eq!(forged.signed(&url).send(&client()).await.code(), "SignatureDoesNotMatch");
+    assert_eq!(
+        forged.signed(&url).send(&client()).await.code(),
+        "SignatureDoesNotMatch"
+    );
     let genuine = Rpc::create("t", "a.mp4").param(
         "SignatureNonce",
-        &forged.params.iter().find(|(n, _)| n == "SignatureNonce").unwrap().1,
+        &forged
+            .params
+            .iter()
+            .find(|(n, _)| n == "SignatureNonce")
+            .unwrap()
+            .1,
     );
     assert_eq!(genuine.signed(&url).send(&client()).await.status, 200);
 }
@@ -320,7 +358,11 @@ async fn access_keys_and_security_tokens() {
     let emulator = start().await;
     let url = emulator.aliyun_url();
     let cases = [
-        (Rpc::create("t", "a.mp4").key(AccessKey::new("nobody", "x")), 404, "InvalidAccessKeyId.NotFound"),
+        (
+            Rpc::create("t", "a.mp4").key(AccessKey::new("nobody", "x")),
+            404,
+            "InvalidAccessKeyId.NotFound",
+        ),
         (
             Rpc::create("t", "a.mp4").key(AccessKey::new("STS.caller", "sts-secret")),
             400,
@@ -359,22 +401,54 @@ async fn actions_versions_and_methods() {
     let emulator = start().await;
     let url = emulator.aliyun_url();
     let cases = [
-        (Rpc::new("GetVideoPlayAuth").signed(&url), 404, "InvalidAction.NotFound"),
-        (Rpc::new("CreateUploadVideo").param("Version", "2014-05-26").signed(&url), 400, "InvalidVersion"),
+        (
+            Rpc::new("GetVideoPlayAuth").signed(&url),
+            404,
+            "InvalidAction.NotFound",
+        ),
+        (
+            Rpc::new("CreateUploadVideo")
+                .param("Version", "2014-05-26")
+                .signed(&url),
+            400,
+            "InvalidVersion",
+        ),
         (Rpc::new("").signed(&url), 400, "MissingAction"),
-        (Rpc::create("t", "a.mp4").param("SignatureMethod", "HMAC-SHA256").signed(&url), 400, "InvalidSignatureMethod"),
-        (Rpc::create("t", "a.mp4").method("PUT").signed(&url), 400, "UnsupportedHTTPMethod"),
-        (Acs3::new("DeleteVideo").signed(&url), 404, "InvalidAction.NotFound"),
+        (
+            Rpc::create("t", "a.mp4")
+                .param("SignatureMethod", "HMAC-SHA256")
+                .signed(&url),
+            400,
+            "InvalidSignatureMethod",
+        ),
+        (
+            Rpc::create("t", "a.mp4").method("PUT").signed(&url),
+            400,
+            "UnsupportedHTTPMethod",
+        ),
+        (
+            Acs3::new("DeleteVideo").signed(&url),
+            404,
+            "InvalidAction.NotFound",
+        ),
     ];
     for (signed, status, code) in cases {
         let answer = signed.send(&client()).await;
-        assert_eq!((answer.status, answer.code()), (status, code.to_owned()), "{signed:?}");
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, code.to_owned()),
+            "{signed:?}"
+        );
     }
     let handle = emulator.handle();
     assert_eq!(handle.calls(Operation::AliyunOther), 3);
     assert_eq!(handle.calls(Operation::AliyunCreateUploadVideo), 3);
 
-    let answer = client().get(format!("{url}/elsewhere")).send().await.unwrap();
+    let answer = client()
+        .get(format!("{url}/elsewhere"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 404);
     assert_eq!(handle.total_calls(), 6, "unknown paths are not counted");
 }
@@ -387,32 +461,66 @@ async fn create_parameters_are_validated() {
     let many_tags = vec!["x"; 17].join(",");
     let long_tag = "x".repeat(33);
     let cases: Vec<(Rpc, &str)> = vec![
-        (Rpc::new("CreateUploadVideo").param("FileName", "a.mp4"), "MissingTitle"),
-        (Rpc::new("CreateUploadVideo").param("Title", "t"), "MissingFileName"),
+        (
+            Rpc::new("CreateUploadVideo").param("FileName", "a.mp4"),
+            "MissingTitle",
+        ),
+        (
+            Rpc::new("CreateUploadVideo").param("Title", "t"),
+            "MissingFileName",
+        ),
         (Rpc::create("", "a.mp4"), "MissingTitle"),
         (Rpc::create("t", "noextension"), "InvalidFileName.Extension"),
         (Rpc::create("t", "notes.txt"), "InvalidFileName.Extension"),
         (Rpc::create(&long_title, "a.mp4"), "LengthExceededMax"),
         (Rpc::create("smile 😀", "a.mp4"), "IllegalCharacters"),
-        (Rpc::create("t", "a.mp4").param("Tags", &many_tags), "TagsExceededMax"),
-        (Rpc::create("t", "a.mp4").param("Tags", &long_tag), "LengthExceededMax"),
-        (Rpc::create("t", "a.mp4").param("Description", &"d".repeat(1025)), "LengthExceededMax"),
-        (Rpc::create("t", "a.mp4").param("FileSize", "-1"), "InvalidParameter"),
-        (Rpc::create("t", "a.mp4").param("UserData", "not json"), "InvalidParameter"),
+        (
+            Rpc::create("t", "a.mp4").param("Tags", &many_tags),
+            "TagsExceededMax",
+        ),
+        (
+            Rpc::create("t", "a.mp4").param("Tags", &long_tag),
+            "LengthExceededMax",
+        ),
+        (
+            Rpc::create("t", "a.mp4").param("Description", &"d".repeat(1025)),
+            "LengthExceededMax",
+        ),
+        (
+            Rpc::create("t", "a.mp4").param("FileSize", "-1"),
+            "InvalidParameter",
+        ),
+        (
+            Rpc::create("t", "a.mp4").param("UserData", "not json"),
+            "InvalidParameter",
+        ),
     ];
     for (request, code) in cases {
         let answer = request.signed(&url).send(&client()).await;
-        assert_eq!((answer.status, answer.code()), (400, code.to_owned()), "{request:?}");
+        assert_eq!(
+            (answer.status, answer.code()),
+            (400, code.to_owned()),
+            "{request:?}"
+        );
     }
-    let answer = Rpc::create(&"t".repeat(128), "a.mp4").signed(&url).send(&client()).await;
+    let answer = Rpc::create(&"t".repeat(128), "a.mp4")
+        .signed(&url)
+        .send(&client())
+        .await;
     assert_eq!(answer.status, 200, "128 characters is the limit");
 
     let answer = Rpc::refresh("0123456789abcdef0123456789abcdef")
         .signed(&url)
         .send(&client())
         .await;
-    assert_eq!((answer.status, answer.code()), (404, "InvalidVideo.NotFound".into()));
-    let answer = Rpc::new("RefreshUploadVideo").signed(&url).send(&client()).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (404, "InvalidVideo.NotFound".into())
+    );
+    let answer = Rpc::new("RefreshUploadVideo")
+        .signed(&url)
+        .send(&client())
+        .await;
     assert_eq!(answer.code(), "MissingVideoId");
 }
 

@@ -89,7 +89,10 @@ fn serve(
     if request.method != Method::GET && request.method != Method::POST {
         return Err(AliyunError::bad_request(
             "UnsupportedHTTPMethod",
-            format!("This action does not support the {} method.", request.method),
+            format!(
+                "This action does not support the {} method.",
+                request.method
+            ),
         ));
     }
     verify::authenticate(shared, request)?;

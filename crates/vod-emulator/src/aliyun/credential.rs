@@ -54,10 +54,7 @@ pub(crate) fn upload_address(extension: &str) -> String {
     encode(&UploadAddress {
         endpoint: OSS_ENDPOINT,
         bucket: format!("outin-{}", uuid::Uuid::new_v4().simple()),
-        file_name: format!(
-            "sv/{object}/{object}.{}",
-            extension.to_ascii_lowercase()
-        ),
+        file_name: format!("sv/{object}/{object}.{}", extension.to_ascii_lowercase()),
     })
 }
 
@@ -101,7 +98,10 @@ mod tests {
         let address = decode(&upload_address("MP4"));
         assert_eq!(address["Endpoint"], OSS_ENDPOINT);
         let bucket = address["Bucket"].as_str().unwrap();
-        assert!(bucket.starts_with("outin-") && bucket.len() == 38, "{bucket}");
+        assert!(
+            bucket.starts_with("outin-") && bucket.len() == 38,
+            "{bucket}"
+        );
         let file = address["FileName"].as_str().unwrap();
         let parts: Vec<&str> = file.split('/').collect();
         assert_eq!(parts[0], "sv");

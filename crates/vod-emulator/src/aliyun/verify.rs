@@ -97,7 +97,10 @@ pub(crate) fn acs3_canonical_request(
 
 /// `ACS3-HMAC-SHA256 \n hex(sha256(canonical request))`.
 pub(crate) fn acs3_string_to_sign(canonical_request: &str) -> String {
-    format!("{ACS3_ALGORITHM}\n{}", sha256_hex(canonical_request.as_bytes()))
+    format!(
+        "{ACS3_ALGORITHM}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    )
 }
 
 /// `hex(HMAC-SHA256(secret, string_to_sign))`.
@@ -114,7 +117,10 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Checks the request's signature with whichever scheme it uses.
-pub(crate) fn authenticate(shared: &Shared, request: &AliyunRequest<'_>) -> Result<(), AliyunError> {
+pub(crate) fn authenticate(
+    shared: &Shared,
+    request: &AliyunRequest<'_>,
+) -> Result<(), AliyunError> {
     if request.is_acs3() {
         verify_acs3(shared, request)
     } else {
@@ -124,7 +130,11 @@ pub(crate) fn authenticate(shared: &Shared, request: &AliyunRequest<'_>) -> Resu
 
 fn verify_rpc(shared: &Shared, request: &AliyunRequest<'_>) -> Result<(), AliyunError> {
     check_timestamp(shared, request.param("Timestamp"))?;
-    require_value(request.param("SignatureMethod"), "SignatureMethod", "HMAC-SHA1")?;
+    require_value(
+        request.param("SignatureMethod"),
+        "SignatureMethod",
+        "HMAC-SHA1",
+    )?;
     require_value(request.param("SignatureVersion"), "SignatureVersion", "1.0")?;
     let key = access_key(shared, request.param("AccessKeyId"))?;
     check_security_token(key, request.param("SecurityToken"))?;
@@ -309,7 +319,11 @@ fn signature_mismatch(string_to_sign: &str) -> AliyunError {
 }
 
 fn check_nonce(shared: &Shared, key: &AccessKey, nonce: &str) -> Result<(), AliyunError> {
-    if shared.aliyun.nonces.first_use(format!("{}\n{nonce}", key.id)) {
+    if shared
+        .aliyun
+        .nonces
+        .first_use(format!("{}\n{nonce}", key.id))
+    {
         Ok(())
     } else {
         Err(AliyunError::bad_request(
@@ -381,7 +395,11 @@ mod tests {
                 expected.signed_headers,
                 &sha256_hex(body.as_bytes()),
             );
-            assert_eq!(canonical, v["canonical_request"].as_str().unwrap(), "{name}");
+            assert_eq!(
+                canonical,
+                v["canonical_request"].as_str().unwrap(),
+                "{name}"
+            );
             let sts = acs3_string_to_sign(&canonical);
             assert_eq!(
                 sts,

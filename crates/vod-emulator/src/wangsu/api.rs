@@ -128,7 +128,9 @@ fn new_video(origin_file_name: &str) -> Video {
     let extension = origin_file_name
         .rsplit_once('.')
         .map(|(_, ext)| ext)
-        .filter(|ext| (1..=10).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric()));
+        .filter(|ext| {
+            (1..=10).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
     let file_key = match extension {
         Some(ext) => format!("vod/{video_id}.{}", ext.to_ascii_lowercase()),
         None => format!("vod/{video_id}"),
@@ -239,7 +241,9 @@ fn validate(params: &Map<String, Value>) -> Result<UploadInput, WangsuError> {
 fn validate_category_names(params: &Map<String, Value>) -> Result<(), WangsuError> {
     let is_list = match params.get("categoryNames") {
         None | Some(Value::Null) | Some(Value::Array(_)) => true,
-        Some(Value::String(text)) => serde_json::from_str::<Value>(text).is_ok_and(|v| v.is_array()),
+        Some(Value::String(text)) => {
+            serde_json::from_str::<Value>(text).is_ok_and(|v| v.is_array())
+        }
         Some(_) => false,
     };
     if is_list {
@@ -326,13 +330,34 @@ mod tests {
     fn validation_codes() {
         assert_eq!(code(json!({})), Some(json!(1606)));
         assert_eq!(code(json!({"originFileName": " "})), Some(json!(1606)));
-        assert_eq!(code(json!({"originFileName": "a".repeat(41)})), Some(json!(1500)));
-        assert_eq!(code(json!({"originFileName": "a.mp4", "overwrite": 2})), Some(json!(1608)));
-        assert_eq!(code(json!({"originFileName": "a.mp4", "overwrite": "x"})), Some(json!(1608)));
-        assert_eq!(code(json!({"originFileName": "a.mp4", "fileId": "f".repeat(33)})), Some(json!(1004)));
-        assert_eq!(code(json!({"originFileName": "a.mp4", "fileMd5": "f".repeat(33)})), Some(json!(1605)));
-        assert_eq!(code(json!({"originFileName": "a.mp4", "categoryNames": "nope"})), Some(json!(1004)));
-        assert_eq!(code(json!({"originFileName": "a.mp4", "subtitle": "!!"})), Some(json!(1004)));
+        assert_eq!(
+            code(json!({"originFileName": "a".repeat(41)})),
+            Some(json!(1500))
+        );
+        assert_eq!(
+            code(json!({"originFileName": "a.mp4", "overwrite": 2})),
+            Some(json!(1608))
+        );
+        assert_eq!(
+            code(json!({"originFileName": "a.mp4", "overwrite": "x"})),
+            Some(json!(1608))
+        );
+        assert_eq!(
+            code(json!({"originFileName": "a.mp4", "fileId": "f".repeat(33)})),
+            Some(json!(1004))
+        );
+        assert_eq!(
+            code(json!({"originFileName": "a.mp4", "fileMd5": "f".repeat(33)})),
+            Some(json!(1605))
+        );
+        assert_eq!(
+            code(json!({"originFileName": "a.mp4", "categoryNames": "nope"})),
+            Some(json!(1004))
+        );
+        assert_eq!(
+            code(json!({"originFileName": "a.mp4", "subtitle": "!!"})),
+            Some(json!(1004))
+        );
         let ok = json!({
             "originFileName": "a".repeat(36) + ".mp4",
             "overwrite": "1",
@@ -342,7 +367,10 @@ mod tests {
         });
         let input = validate(&params(ok)).unwrap();
         assert!(input.overwrite);
-        assert_eq!(input.resume_id.as_deref(), Some("d41d8cd98f00b204e9800998ecf8427e"));
+        assert_eq!(
+            input.resume_id.as_deref(),
+            Some("d41d8cd98f00b204e9800998ecf8427e")
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ const TIMESTAMP_WINDOW_SECS: i64 = 5 * 60;
 /// The gateway's rejection messages.
 pub(crate) const INVALID_ACCESS_KEY: &str = "invalid access key";
 pub(crate) const SIGNATURE_MISMATCH: &str = "signature does not match";
-pub(crate) const TIMESTAMP_EXPIRED: &str = "timestamp expired: more than 5 minutes from server time";
+pub(crate) const TIMESTAMP_EXPIRED: &str =
+    "timestamp expired: more than 5 minutes from server time";
 pub(crate) const REPEATED_REQUEST: &str = "repeated request";
 
 /// The canonical request. `headers` are the signed headers' names and values in the order of
@@ -203,7 +204,11 @@ mod tests {
                 auth.signed_headers,
                 v["body"].as_str().unwrap().as_bytes(),
             );
-            assert_eq!(canonical, v["canonical_request"].as_str().unwrap(), "{name}");
+            assert_eq!(
+                canonical,
+                v["canonical_request"].as_str().unwrap(),
+                "{name}"
+            );
             let sts = string_to_sign(auth.algorithm, v["ts"].as_str().unwrap(), &canonical);
             assert_eq!(sts, v["string_to_sign"].as_str().unwrap(), "{name}");
             assert_eq!(

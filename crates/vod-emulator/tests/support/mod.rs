@@ -116,7 +116,12 @@ impl Signed {
     }
 
     pub fn query_value(&self, name: &str) -> String {
-        self.query.iter().find(|(n, _)| n == name).unwrap().1.clone()
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+            .clone()
     }
 
     pub fn set_header(&mut self, name: &str, value: &str) {
@@ -165,8 +170,7 @@ impl Answer {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -273,8 +277,8 @@ impl Rpc {
     }
 
     pub fn signature(&self) -> String {
-        let mut mac = Hmac::<Sha1>::new_from_slice(format!("{}&", self.key.secret).as_bytes())
-            .unwrap();
+        let mut mac =
+            Hmac::<Sha1>::new_from_slice(format!("{}&", self.key.secret).as_bytes()).unwrap();
         mac.update(self.string_to_sign().as_bytes());
         STANDARD.encode(mac.finalize().into_bytes())
     }
