@@ -1,0 +1,453 @@
+//! A `CreateUploadVideo` / `RefreshUploadVideo` success body, turned into an [`UploadCredential`].
+//!
+//! The answer carries two base64 fields, each a JSON object: `UploadAddress` (where: OSS
+//! endpoint, bucket, object key) and `UploadAuth` (how: STS keys and their expiry). Both are
+//! parsed by field name, tolerating missing optional and unknown fields, because Aliyun adds
+//! fields over time (`ExpireUTCTime`, `Region` and `ObjectPrefix` were not in the first docs).
+//!
+//! Three details come from real answers rather than the docs:
+//!
+//! - The base64 is standard with padding, but unpadded and URL-safe text is accepted too:
+//!   nothing is lost by being lenient here, and a proxy re-encoding the answer is not our
+//!   caller's problem.
+//! - `Endpoint` usually has a scheme and sometimes does not; the target always gets one
+//!   (`https://` when missing), so uploaders can use it as a URL.
+//! - `Expiration` is a number of seconds in a string (`"3600"`), not a date: it is only used as
+//!   a lifetime, and only when `ExpireUTCTime` (the absolute expiry) is absent. Without either,
+//!   the documented lifetime of 3000 s counts from the issue time.
+
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+use vod_core::{OssTarget, Secret, UploadCredential, UploadTarget};
+
+use crate::PROVIDER_NAME;
+
+/// The credential lifetime the docs give, used when the answer says nothing about expiry.
+pub const DEFAULT_LIFETIME: Duration = Duration::seconds(3000);
+
+/// The top level of a success answer.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SuccessBody {
+    #[serde(rename = "RequestId")]
+    pub(crate) request_id: Option<String>,
+    #[serde(rename = "VideoId")]
+    pub(crate) video_id: Option<String>,
+    #[serde(rename = "UploadAddress")]
+    pub(crate) upload_address: Option<String>,
+    #[serde(rename = "UploadAuth")]
+    pub(crate) upload_auth: Option<String>,
+    /// Present when a 2xx answer is an error after all.
+    #[serde(rename = "Code")]
+    pub(crate) code: Option<String>,
+}
+
+/// `UploadAddress`, decoded.
+#[derive(Deserialize)]
+struct UploadAddress {
+    #[serde(rename = "Endpoint")]
+    endpoint: Option<String>,
+    #[serde(rename = "Bucket")]
+    bucket: Option<String>,
+    #[serde(rename = "FileName")]
+    file_name: Option<String>,
+    #[serde(rename = "ObjectPrefix")]
+    object_prefix: Option<String>,
+}
+
+/// `UploadAuth`, decoded. Its `Debug` is not derived: it holds the STS secret and token.
+#[derive(Deserialize)]
+struct UploadAuth {
+    #[serde(rename = "AccessKeyId")]
+    access_key_id: Option<String>,
+    #[serde(rename = "AccessKeySecret")]
+    access_key_secret: Option<Secret>,
+    #[serde(rename = "SecurityToken")]
+    security_token: Option<Secret>,
+    #[serde(rename = "ExpireUTCTime")]
+    expire_utc_time: Option<String>,
+    /// A lifetime in seconds, as a string or a number.
+    #[serde(rename = "Expiration")]
+    expiration: Option<serde_json::Value>,
+    #[serde(rename = "Region")]
+    region: Option<String>,
+}
+
+/// Why a success answer could not be read. The text names the field, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Malformed(pub(crate) String);
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn malformed(what: impl Into<String>) -> Malformed {
+    Malformed(what.into())
+}
+
+/// What the credential keeps from the request, and when the call was made.
+#[derive(Debug, Clone)]
+pub(crate) struct Issue<'a> {
+    /// When the request was signed (by the corrected clock): the issue time.
+    pub(crate) issued_at: OffsetDateTime,
+    /// The caller's file name, kept in the credential.
+    pub(crate) file_name: &'a str,
+    /// The caller's resume id, kept as given (Aliyun has no use for it).
+    pub(crate) resume_id: Option<&'a str>,
+}
+
+/// Parses the top level of a 2xx answer.
+pub(crate) fn parse_body(body: &[u8]) -> Result<SuccessBody, Malformed> {
+    serde_json::from_slice(body).map_err(|e| {
+        malformed(format!(
+            "the answer is not the expected JSON ({})",
+            e.classify_name()
+        ))
+    })
+}
+
+/// Builds the credential from a parsed success answer.
+pub(crate) fn credential(
+    body: SuccessBody,
+    issue: &Issue<'_>,
+) -> Result<UploadCredential, Malformed> {
+    let video_id = required(body.video_id, "VideoId")?;
+    let address: UploadAddress = decode_field(
+        required(body.upload_address, "UploadAddress")?.as_str(),
+        "UploadAddress",
+    )?;
+    let auth: UploadAuth = decode_field(
+        required(body.upload_auth, "UploadAuth")?.as_str(),
+        "UploadAuth",
+    )?;
+
+    let endpoint = normalise_endpoint(&required(address.endpoint, "UploadAddress.Endpoint")?);
+    let bucket = required(address.bucket, "UploadAddress.Bucket")?;
+    let object_key = required(address.file_name, "UploadAddress.FileName")?;
+    let access_key_id = required(auth.access_key_id, "UploadAuth.AccessKeyId")?;
+    let access_key_secret = auth
+        .access_key_secret
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("UploadAuth.AccessKeySecret"))?;
+    let security_token = auth
+        .security_token
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("UploadAuth.SecurityToken"))?;
+    let expires_at = expiry(
+        auth.expire_utc_time.as_deref(),
+        auth.expiration.as_ref(),
+        issue.issued_at,
+    );
+
+    let target = OssTarget::new(
+        endpoint,
+        bucket,
+        object_key,
+        address.object_prefix.filter(|p| !p.is_empty()),
+        auth.region.filter(|r| !r.is_empty()),
+        access_key_id,
+        access_key_secret,
+        security_token,
+    );
+    Ok(UploadCredential::new(
+        PROVIDER_NAME,
+        video_id,
+        UploadTarget::Oss(target),
+        issue.issued_at,
+        expires_at,
+        body.request_id.filter(|id| !id.is_empty()),
+        issue.file_name,
+        issue.resume_id.map(str::to_owned),
+    ))
+}
+
+fn missing(field: &str) -> Malformed {
+    malformed(format!("the answer has no `{field}`"))
+}
+
+fn required(value: Option<String>, field: &str) -> Result<String, Malformed> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| missing(field))
+}
+
+/// Standard base64 that also accepts missing padding; URL-safe text is mapped onto it first.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Decodes base64 in any of the forms Aliyun (or a proxy) may send: standard, unpadded,
+/// URL-safe, with line breaks.
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let normalised: String = text
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    LENIENT.decode(normalised.as_bytes()).ok()
+}
+
+/// A base64 JSON field, decoded and parsed. Errors name the field, never quote it.
+fn decode_field<T: DeserializeOwned>(text: &str, field: &str) -> Result<T, Malformed> {
+    let bytes = decode_base64(text).ok_or_else(|| malformed(format!("`{field}` is not base64")))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        malformed(format!(
+            "`{field}` is not the expected base64 JSON ({})",
+            e.classify_name()
+        ))
+    })
+}
+
+/// The OSS endpoint as a URL: `https://` is added when there is no scheme, a trailing `/` goes.
+pub(crate) fn normalise_endpoint(endpoint: &str) -> String {
+    let endpoint = endpoint.trim().trim_end_matches('/');
+    if endpoint.contains("://") {
+        endpoint.to_owned()
+    } else {
+        format!("https://{endpoint}")
+    }
+}
+
+/// The absolute expiry: `ExpireUTCTime` when present and readable; else the issue time plus
+/// `Expiration` seconds when that is a whole number from 1 s to 7 days; else plus
+/// [`DEFAULT_LIFETIME`].
+pub(crate) fn expiry(
+    expire_utc_time: Option<&str>,
+    expiration: Option<&serde_json::Value>,
+    issued_at: OffsetDateTime,
+) -> OffsetDateTime {
+    if let Some(text) = expire_utc_time.map(str::trim).filter(|t| !t.is_empty()) {
+        match OffsetDateTime::parse(text, &Rfc3339) {
+            Ok(at) => return at,
+            Err(_) => tracing::debug!(
+                "aliyun UploadAuth.ExpireUTCTime is not an RFC 3339 time; using the lifetime"
+            ),
+        }
+    }
+    let lifetime = expiration
+        .and_then(|v| match v {
+            serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+            serde_json::Value::Number(n) => n.as_i64(),
+            _ => None,
+        })
+        .filter(|secs| (1..=7 * 24 * 3600).contains(secs))
+        .map(Duration::seconds)
+        .unwrap_or(DEFAULT_LIFETIME);
+    issued_at + lifetime
+}
+
+/// `classify_name` for serde_json errors: the category only, never the input around it.
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected field types",
+            serde_json::error::Category::Eof => "cut off",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use time::macros::datetime;
+
+    const VECTORS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/aliyun-upload-response.json"
+    );
+
+    fn vectors() -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(VECTORS).unwrap()).unwrap()
+    }
+
+    fn issue() -> Issue<'static> {
+        Issue {
+            issued_at: datetime!(2024-01-02 03:04:05 UTC),
+            file_name: "a b.mp4",
+            resume_id: Some("r-1"),
+        }
+    }
+
+    fn decode(body: &serde_json::Value) -> Result<UploadCredential, Malformed> {
+        credential(parse_body(&serde_json::to_vec(body).unwrap())?, &issue())
+    }
+
+    fn oss(cred: &UploadCredential) -> &OssTarget {
+        match &cred.target {
+            UploadTarget::Oss(t) => t,
+            other => panic!("not an OSS target: {other}"),
+        }
+    }
+
+    fn body_with(address: &serde_json::Value, auth: &serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "RequestId": "R",
+            "VideoId": "V",
+            "UploadAddress": STANDARD.encode(address.to_string()),
+            "UploadAuth": STANDARD.encode(auth.to_string()),
+        })
+    }
+
+    #[test]
+    fn the_vector_decodes_field_by_field() {
+        let v = vectors();
+        let cred = decode(&v["response"]).unwrap();
+        let address = &v["decoded_upload_address"];
+        let auth = &v["decoded_upload_auth"];
+        assert_eq!(cred.provider, "aliyun");
+        assert_eq!(cred.media_id, v["response"]["VideoId"]);
+        assert_eq!(
+            cred.request_id.as_deref(),
+            v["response"]["RequestId"].as_str()
+        );
+        assert_eq!(cred.file_name, "a b.mp4");
+        assert_eq!(cred.resume_id.as_deref(), Some("r-1"));
+        assert_eq!(cred.issued_at, issue().issued_at);
+        // ExpireUTCTime wins over Expiration (3600 s would be 04:04:05 too: check it is used as
+        // a date by moving the issue time).
+        assert_eq!(cred.expires_at, datetime!(2024-01-02 04:04:05 UTC));
+        let t = oss(&cred);
+        assert_eq!(t.endpoint, address["Endpoint"]);
+        assert_eq!(t.bucket, address["Bucket"]);
+        assert_eq!(t.object_key, address["FileName"]);
+        assert_eq!(t.object_prefix, None);
+        assert_eq!(t.region.as_deref(), auth["Region"].as_str());
+        assert_eq!(t.access_key_id, auth["AccessKeyId"]);
+        assert_eq!(t.access_key_secret.expose(), auth["AccessKeySecret"]);
+        assert_eq!(t.security_token.expose(), auth["SecurityToken"]);
+        // Debug never shows the STS secret or token.
+        let shown = format!("{cred:?} {cred}");
+        assert!(
+            !shown.contains("TestAccessKeySecret") && !shown.contains("CAIS"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn expire_utc_time_is_absolute_whatever_the_issue_time() {
+        let v = vectors();
+        let body = parse_body(&serde_json::to_vec(&v["response"]).unwrap()).unwrap();
+        let late = Issue {
+            issued_at: datetime!(2024-01-02 03:30:00 UTC),
+            ..issue()
+        };
+        let cred = credential(body, &late).unwrap();
+        assert_eq!(cred.expires_at, datetime!(2024-01-02 04:04:05 UTC));
+    }
+
+    #[test]
+    fn expiration_is_a_lifetime_never_a_date() {
+        let at = datetime!(2024-01-02 03:04:05 UTC);
+        assert_eq!(
+            expiry(None, Some(&"3600".into()), at),
+            at + Duration::hours(1)
+        );
+        assert_eq!(
+            expiry(None, Some(&serde_json::json!(1800)), at),
+            at + Duration::minutes(30)
+        );
+        // A date in Expiration is not a lifetime: the default applies.
+        assert_eq!(
+            expiry(None, Some(&"2024-01-02T04:04:05Z".into()), at),
+            at + DEFAULT_LIFETIME
+        );
+        assert_eq!(expiry(None, Some(&"-5".into()), at), at + DEFAULT_LIFETIME);
+        assert_eq!(expiry(None, None, at), at + Duration::seconds(3000));
+        assert_eq!(
+            expiry(Some("soon"), Some(&"60".into()), at),
+            at + Duration::seconds(60)
+        );
+        assert_eq!(
+            expiry(Some("2024-01-02T05:00:00+08:00"), None, at),
+            datetime!(2024-01-01 21:00:00 UTC)
+        );
+    }
+
+    #[test]
+    fn endpoint_without_scheme_gets_https_and_prefix_is_kept() {
+        let address = serde_json::json!({
+            "Endpoint": "oss-cn-beijing.aliyuncs.com/",
+            "Bucket": "b",
+            "FileName": "k/x.m3u8",
+            "ObjectPrefix": "k/",
+            "Unknown": [1, 2],
+        });
+        let auth = serde_json::json!({
+            "AccessKeyId": "STS.x", "AccessKeySecret": "s", "SecurityToken": "t",
+        });
+        let cred = decode(&body_with(&address, &auth)).unwrap();
+        let t = oss(&cred);
+        assert_eq!(t.endpoint, "https://oss-cn-beijing.aliyuncs.com");
+        assert_eq!(t.object_prefix.as_deref(), Some("k/"));
+        assert_eq!(t.region, None);
+        assert_eq!(cred.expires_at, issue().issued_at + DEFAULT_LIFETIME);
+        assert_eq!(
+            normalise_endpoint("http://127.0.0.1:9/"),
+            "http://127.0.0.1:9"
+        );
+    }
+
+    #[test]
+    fn unpadded_and_url_safe_base64_are_accepted() {
+        let json = br#"{"Endpoint":"e","Bucket":"b??>","FileName":"f"}"#;
+        for text in [
+            STANDARD.encode(json),
+            STANDARD.encode(json).trim_end_matches('=').to_owned(),
+            URL_SAFE_NO_PAD.encode(json),
+            base64::engine::general_purpose::URL_SAFE.encode(json),
+        ] {
+            assert_eq!(decode_base64(&text).as_deref(), Some(&json[..]), "{text}");
+        }
+        assert!(URL_SAFE_NO_PAD.encode(json).contains(['-', '_']));
+        assert_eq!(decode_base64("not base64!"), None);
+    }
+
+    #[test]
+    fn missing_fields_are_named_and_values_never_quoted() {
+        let v = vectors();
+        for field in ["VideoId", "UploadAddress", "UploadAuth"] {
+            let mut body = v["response"].clone();
+            body.as_object_mut().unwrap().remove(field);
+            let err = decode(&body).unwrap_err();
+            assert!(err.0.contains(field), "{err}");
+        }
+        let mut body = v["response"].clone();
+        body["UploadAuth"] = "%%%".into();
+        assert_eq!(decode(&body).unwrap_err().0, "`UploadAuth` is not base64");
+        body["UploadAuth"] = STANDARD.encode("{\"AccessKeySecret\": \"sec").into();
+        let err = decode(&body).unwrap_err();
+        assert!(
+            err.0.contains("UploadAuth") && !err.0.contains("sec\""),
+            "{err}"
+        );
+        let auth = serde_json::json!({"AccessKeyId": "STS.x", "AccessKeySecret": "s"});
+        let address = serde_json::json!({"Endpoint": "e", "Bucket": "b", "FileName": "f"});
+        let err = decode(&body_with(&address, &auth)).unwrap_err();
+        assert!(err.0.contains("UploadAuth.SecurityToken"), "{err}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_malformed() {
+        assert!(parse_body(b"<html>").is_err());
+        assert!(parse_body(b"{\"VideoId\":\"v").is_err());
+        assert!(parse_body(b"[]").is_err());
+    }
+}
