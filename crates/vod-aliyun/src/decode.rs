@@ -107,7 +107,7 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<SuccessBody, Malformed> {
     serde_json::from_slice(body).map_err(|e| {
         malformed(format!(
             "the answer is not the expected JSON ({})",
-            e.classify_name()
+            json_problem(&e)
         ))
     })
 }
@@ -204,7 +204,7 @@ fn decode_field<T: DeserializeOwned>(text: &str, field: &str) -> Result<T, Malfo
     serde_json::from_slice(&bytes).map_err(|e| {
         malformed(format!(
             "`{field}` is not the expected base64 JSON ({})",
-            e.classify_name()
+            json_problem(&e)
         ))
     })
 }
@@ -247,19 +247,14 @@ pub(crate) fn expiry(
     issued_at + lifetime
 }
 
-/// `classify_name` for serde_json errors: the category only, never the input around it.
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "I/O error",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "unexpected field types",
-            serde_json::error::Category::Eof => "cut off",
-        }
+/// What kind of JSON problem `e` is, without the input around it (serde's own message can
+/// quote a value, and values here are secrets).
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected field types",
+        serde_json::error::Category::Eof => "cut off",
     }
 }
 
