@@ -203,8 +203,15 @@ impl Client {
 
 /// The seconds each recent body was signed at, so that no signature repeats (see the module
 /// docs).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Timestamps(Mutex<HashMap<[u8; 32], u64>>);
+
+impl std::fmt::Debug for Timestamps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let recent = self.0.lock().map_or(0, |seen| seen.len());
+        write!(f, "Timestamps {{ recent: {recent} }}")
+    }
+}
 
 impl Timestamps {
     /// How far ahead of the clock a timestamp may be moved. A body last signed further ahead

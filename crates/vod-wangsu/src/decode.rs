@@ -482,7 +482,9 @@ mod tests {
         let err = decode(200, truncated).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidResponse);
         assert!(err.message().contains("cut short"), "{err}");
-        assert!(err.message().contains("HTTP 200"), "{err}");
+        assert!(err.to_string().contains("HTTP 200"), "{err}");
+        assert!(err.to_string().contains("body starts"), "{err}");
+        assert_eq!(err.http_status(), Some(200));
         assert!(!err.to_string().contains(&token[..20]), "{err}");
 
         let html = "<html><head><title>502 Bad Gateway</title></head></html>";

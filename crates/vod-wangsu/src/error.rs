@@ -126,13 +126,15 @@ pub fn kind_of(status: u16, code: &str, message: &str) -> ErrorKind {
 /// HTTP status kept for support. (The transport adds the request id, `Retry-After` and the
 /// server's `Date`.)
 pub(crate) fn vendor_error(status: u16, code: &str, message: Option<&str>) -> Error {
+    let code = one_line(code);
+    let code = code.as_str();
     let message = message.map(one_line).filter(|m| !m.is_empty());
     let kind = kind_of(status, code, message.as_deref().unwrap_or_default());
     let text = match &message {
         Some(m) => m.clone(),
         None => format!("Wangsu answered code {code} without a message"),
     };
-    let mut detail = VendorDetail::new().code(code.trim()).http_status(status);
+    let mut detail = VendorDetail::new().code(code).http_status(status);
     if let Some(m) = message {
         detail = detail.message(m);
     }
@@ -146,7 +148,7 @@ pub(crate) fn unreadable(status: u16, what: &str, excerpt: &str) -> Error {
     match status {
         429 | 500..=599 => Error::new(
             kind_for_status(status),
-            format!("{what} (HTTP {status}, body starts: {excerpt:?})"),
+            format!("{what}; body starts: {excerpt:?}"),
         )
         .with_vendor(VendorDetail::new().http_status(status)),
         _ => Error::invalid_response(status, what, excerpt),
@@ -304,6 +306,15 @@ mod tests {
         assert_eq!(err.vendor().unwrap().message, None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(status in 0u16..1000, code in ".{0,12}", message in "(.|\n){0,400}") {
+            let err = vendor_error(status, &code, Some(&message));
+            proptest::prop_assert!(!err.to_string().contains('\n'));
+            let _ = unreadable(status, "x", &message);
+        }
+    }
+
     #[test]
     fn unreadable_answers() {
         let err = unreadable(502, "answer is not JSON", "<html>");
@@ -311,6 +322,7 @@ mod tests {
         assert!(err.is_retryable());
         assert!(err.message().contains("<html>"), "{err}");
         assert_eq!(err.http_status(), Some(502));
+        assert!(err.to_string().contains("(HTTP 502)"), "{err}");
         assert_eq!(unreadable(429, "x", "").kind(), RateLimited);
         for status in [200, 400, 401, 404] {
             let err = unreadable(status, "answer is not JSON", "<html>");

@@ -36,7 +36,10 @@
 //! `Content-Type: application/json; charset=utf-8`; the signed headers are `content-type;host`,
 //! with the `Host` value reqwest actually sends (`host:port` for a non-default port), and exactly
 //! the body bytes sent are hashed. Every attempt signs again with its own timestamp (the
-//! arithmetic is in [`sign`]). `endpoint` overrides the host for either variant, with any scheme,
+//! arithmetic is in [`sign`]). The gateway refuses a repeated signature and the timestamp counts
+//! whole seconds, so a body this provider already signed in the current second (a refresh right
+//! after a create, a quick retry) is signed with the next unused second instead, at most a
+//! minute ahead, well inside the gateway's 5-minute window. `endpoint` overrides the host for either variant, with any scheme,
 //! host and port (the CDNetworks gateway is `https://api.cdnetworks.com` with `cnc`).
 //!
 //! # What maps to what
@@ -52,10 +55,26 @@
 //!
 //! Absent fields are not sent. Wangsu has no counterpart for `title`, `description`, `tags`,
 //! `file_size` and the `aliyun` options: this adapter ignores them (and says so in a debug-level
-//! log line naming them), so one request serves both vendors. Wangsu's own limits are checked
-//! before any call (see the rules in `validate`: a file name of at most 40 characters, a resume id
-//! of at most 32 characters of `A-Z a-z 0-9 - _`, category names as a JSON array of objects, the
-//! subtitle list as base64 JSON).
+//! log line naming them), so one request serves both vendors.
+//!
+//! # Validation
+//!
+//! Before any call, on top of [`UploadRequest::validate`](vod_core::UploadRequest::validate)
+//! (errors name the field):
+//!
+//! | field | rule |
+//! |---|---|
+//! | `file_name` | non-empty, with an extension, at most [`MAX_FILE_NAME_CHARS`] (40) characters (vendor error 1500) |
+//! | `resume_id` | at most [`MAX_RESUME_ID_CHARS`] (32) characters, only ASCII letters, digits, `-` and `_` |
+//! | `wangsu.category_names` | JSON text of an array of objects (`[{"parentName":"a","childName":"b"}]`) |
+//! | `wangsu.subtitle` | base64 of a JSON array of at most [`MAX_SUBTITLES`] (13) objects |
+//! | `wangsu.domain`, `.watermark_name`, `.subtitle_id`, `workflow_id`, `template` | non-empty, no control characters |
+//!
+//! `overwrite` is a `bool`, so Wangsu's 0-or-1 rule holds by type. The character set of the
+//! resume id is this adapter's decision, not a documented rule: the ids Wangsu's SDKs use are hex
+//! digests and UUIDs; with ASCII, "32 characters" means the same in bytes and characters; and such
+//! an id is safe wherever the vendor stores or logs it. A refresh needs the file name and resume
+//! id and checks them by the same rules.
 //!
 //! The answer's `data` becomes a [`vod_core::WangsuStorageTarget`]: `uploadUrl`, `uploadToken`
 //! (a [`vod_core::Secret`]), `fileKey`, `bucketName`, `httpDnsServer` (or the misspelt
