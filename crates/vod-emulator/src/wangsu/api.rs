@@ -113,9 +113,12 @@ fn serve(
 
 fn issue(shared: &Shared, key: &AccessKey, video: Video, overwrite: bool) -> UploadTokenData {
     let deadline = shared.clock.now() + shared.wangsu_token_ttl;
+    let deadline_ms = shared
+        .wangsu
+        .unique_deadline_ms(deadline.unix_timestamp() * 1000 + i64::from(deadline.millisecond()));
     UploadTokenData {
         upload_url: shared.wangsu_url.clone(),
-        upload_token: token::upload_token(key, BUCKET, &video.file_key, deadline, overwrite),
+        upload_token: token::upload_token(key, BUCKET, &video.file_key, deadline_ms, overwrite),
         file_key: video.file_key,
         video_id: video.video_id,
         bucket_name: BUCKET,

@@ -42,6 +42,8 @@
 //! - Resume: the same `originFileName` and `fileId` (or, without `fileId`, `fileMd5`) return the
 //!   same `videoId` and `fileKey` with a fresh token; without either, every call is a new video.
 //!   All configured keys belong to one account, so the pair is not scoped by key.
+//! - Each token gets a put-policy deadline (milliseconds) later than every earlier one, so two
+//!   calls within the same millisecond still get different tokens.
 //! - `fileKey` is `vod/{videoId}.{ext}` (the extension of `originFileName`, lower-cased, when it
 //!   has one), `bucketName` is `vod-emulator` and `httpDnsServer` is empty (no HTTPDNS here).
 
@@ -51,6 +53,7 @@ pub(crate) mod token;
 pub(crate) mod verify;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -86,6 +89,8 @@ pub(crate) struct Store {
     /// (originFileName, resume id) -> the video issued for it.
     videos: Mutex<HashMap<(String, String), Video>>,
     signatures: ReplayGuard,
+    /// The latest put-policy deadline issued, in Unix milliseconds.
+    last_deadline_ms: AtomicI64,
 }
 
 impl Default for Store {
@@ -93,7 +98,23 @@ impl Default for Store {
         Store {
             videos: Mutex::default(),
             signatures: ReplayGuard::new(SIGNATURE_RETENTION),
+            last_deadline_ms: AtomicI64::new(i64::MIN),
         }
+    }
+}
+
+impl Store {
+    /// `wanted`, or one millisecond after the latest deadline issued if that is not earlier:
+    /// every token then has its own deadline, so asking twice within a millisecond still gets a
+    /// fresh token (the token is otherwise a pure function of scope, deadline and overwrite).
+    fn unique_deadline_ms(&self, wanted: i64) -> i64 {
+        let previous = self
+            .last_deadline_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                Some(wanted.max(last.saturating_add(1)))
+            })
+            .unwrap_or(wanted);
+        wanted.max(previous.saturating_add(1))
     }
 }
 
@@ -142,5 +163,19 @@ impl Variant {
             Variant::Ws3 => "x-ws-requestid",
             Variant::Cnc => "x-cnc-request-id",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_are_unique_and_never_go_back() {
+        let store = Store::default();
+        assert_eq!(store.unique_deadline_ms(1_000), 1_000);
+        assert_eq!(store.unique_deadline_ms(1_000), 1_001);
+        assert_eq!(store.unique_deadline_ms(900), 1_002);
+        assert_eq!(store.unique_deadline_ms(5_000), 5_000);
     }
 }

@@ -5,14 +5,12 @@
 //! This is the Wangsu Cloud Storage token format (`shared/vectors/wangsu-upload-token.json`),
 //! signed with the caller's own secret, so a future emulated upload host can verify it.
 
+use crate::config::AccessKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha1::Sha1;
-use time::OffsetDateTime;
-
-use crate::config::AccessKey;
 
 #[derive(Serialize)]
 struct PutPolicy {
@@ -30,15 +28,14 @@ pub(crate) fn sign(secret: &str, data: &str) -> String {
     URL_SAFE.encode(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// A token for `key` to write `bucket:file_key` until `deadline`.
+/// A token for `key` to write `bucket:file_key` until `deadline_ms` (Unix milliseconds).
 pub(crate) fn upload_token(
     key: &AccessKey,
     bucket: &str,
     file_key: &str,
-    deadline: OffsetDateTime,
+    deadline_ms: i64,
     overwrite: bool,
 ) -> String {
-    let deadline_ms = deadline.unix_timestamp_nanos() / 1_000_000;
     let policy = serde_json::to_string(&PutPolicy {
         scope: format!("{bucket}:{file_key}"),
         deadline: deadline_ms.to_string(),
@@ -97,8 +94,7 @@ mod tests {
     #[test]
     fn minted_policy_matches_the_vector_shape() {
         let key = AccessKey::new("UMU", "key");
-        let deadline = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        let token = upload_token(&key, "mybucket", "video/test.mp4", deadline, true);
+        let token = upload_token(&key, "mybucket", "video/test.mp4", 1_700_000_000_000, true);
         let expected = vectors()[1]["upload_token"].as_str().unwrap().to_owned();
         assert_eq!(token, expected);
     }
