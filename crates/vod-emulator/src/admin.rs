@@ -5,13 +5,7 @@
 //! handle's methods. They need no signature, take no faults and are not counted. Either server
 //! accepts faults for either vendor: the vendor is named in the fault.
 //!
-//! | method and path | does |
-//! |---|---|
-//! | `POST /__emulator/faults` | queues the [`Fault`] in the JSON body; 204, or 400 with `{"error"}` |
-//! | `GET /__emulator/faults` | the queued faults, as a JSON list of [`Fault`] |
-//! | `DELETE /__emulator/faults` | forgets every queued fault; 204 |
-//! | `GET /__emulator/calls` | `{"calls": {"AliyunCreateUploadVideo": 1, ...}, "total": 1}` |
-//! | `DELETE /__emulator/calls` | sets the counters back to zero; 204 |
+//! The paths and their answers are listed in the [crate docs](crate#admin-paths).
 
 use std::sync::Arc;
 

@@ -37,11 +37,11 @@
 //! # What is emulated
 //!
 //! - Aliyun: `CreateUploadVideo` and `RefreshUploadVideo` at `/`, signed with RPC HMAC-SHA1 or
-//!   ACS3-HMAC-SHA256, with timestamp, nonce and STS token checks (see the `aliyun` module
-//!   docs in the source for the exact order of checks and what was inferred).
+//!   ACS3-HMAC-SHA256, with timestamp, nonce and STS token checks (see [`aliyun`] for the
+//!   exact order of checks and what was inferred).
 //! - Wangsu: Get Video Upload Token at `/vod/videoManage/getUploadToken`, signed with
-//!   WS3-HMAC-SHA256 or CNC-HMAC-SHA256, with timestamp and repeated-request checks (see the
-//!   `wangsu` module docs in the source).
+//!   WS3-HMAC-SHA256 or CNC-HMAC-SHA256, with timestamp and repeated-request checks (see
+//!   [`wangsu`]).
 //! - [Faults](Fault) queued per vendor, [call counters](EmulatorHandle::calls), and a
 //!   [skewable clock](EmulatorHandle::set_clock_skew) that also drives the `Date` header.
 //!
@@ -67,7 +67,7 @@
 #![warn(missing_docs)]
 
 mod admin;
-mod aliyun;
+pub mod aliyun;
 pub mod cli;
 mod clock;
 mod config;
@@ -77,7 +77,7 @@ mod handle;
 mod replay;
 mod server;
 mod state;
-mod wangsu;
+pub mod wangsu;
 
 pub use config::{AccessKey, EmulatorConfig};
 pub use fault::{Fault, FaultKind, Vendor};

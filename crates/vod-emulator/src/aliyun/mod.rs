@@ -1,6 +1,9 @@
 //! The emulated Aliyun ApsaraVideo VOD API (version 2017-03-21): `CreateUploadVideo` and
 //! `RefreshUploadVideo` behind both of Aliyun's signature schemes.
 //!
+//! This module has no public items: it is public so that what the emulator does (and what it
+//! had to infer) is documented where its users read.
+//!
 //! The whole API is `/`, `GET` or `POST`, with parameters in the query and/or an
 //! `application/x-www-form-urlencoded` body, as the vendor serves it. A request is handled in
 //! this order; the first failing step answers:
@@ -8,12 +11,12 @@
 //! 1. counted (see [`EmulatorHandle::calls`](crate::EmulatorHandle::calls)), then the next queued
 //!    Aliyun fault, if any, is applied;
 //! 2. method: anything but `GET`/`POST` is `UnsupportedHTTPMethod`;
-//! 3. authentication ([`verify`]): an `Authorization: ACS3-HMAC-SHA256 ...` header selects the V3
+//! 3. authentication (`verify.rs`): an `Authorization: ACS3-HMAC-SHA256 ...` header selects the V3
 //!    scheme, anything else the RPC scheme (`Signature` parameter). Timestamp format and 15-minute
 //!    window, access key, STS security token, signature, then nonce replay;
 //! 4. `Version` (or `x-acs-version`) must be `2017-03-21`; `Action` (or `x-acs-action`) must be
 //!    one of the two emulated operations, else `InvalidAction.NotFound`;
-//! 5. the operation's own parameter checks, then the answer ([`api`]).
+//! 5. the operation's own parameter checks, then the answer (`api.rs`).
 //!
 //! Unknown extra parameters (`RegionId`, `SignatureType`, `AppId`, ...) are accepted and, where
 //! they do not change the answer, ignored: they are still part of the signature.

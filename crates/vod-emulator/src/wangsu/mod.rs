@@ -1,16 +1,19 @@
 //! The emulated Wangsu (CDNetworks) Cloud VoD API: Get Video Upload Token behind both of the
 //! vendor's gateways' signatures (WS3-HMAC-SHA256 and CNC-HMAC-SHA256).
 //!
+//! This module has no public items: it is public so that what the emulator does (and what it
+//! had to infer) is documented where its users read.
+//!
 //! The operation is `GET` or `POST /vod/videoManage/getUploadToken`. A request is handled in this
 //! order; the first failing step answers:
 //!
 //! 1. counted (see [`EmulatorHandle::calls`](crate::EmulatorHandle::calls)), then the next queued
 //!    Wangsu fault, if any, is applied;
-//! 2. the gateway's authentication ([`verify`]): access key, `Authorization` form, the 5-minute
+//! 2. the gateway's authentication (`verify.rs`): access key, `Authorization` form, the 5-minute
 //!    timestamp window, signature, repeated request;
 //! 3. parameter checks, answered in an HTTP 200 envelope `{"code": <int>, "message"}`;
 //! 4. success: `{"code": 200, "message": "success", "data": {...}}` with a fresh upload token
-//!    ([`token`]) whose `uploadUrl` is the emulator's own Wangsu base URL.
+//!    (`token.rs`) whose `uploadUrl` is the emulator's own Wangsu base URL.
 //!
 //! Every answer carries a request id header: `X-WS-RequestId` for WS3 requests,
 //! `x-cnc-request-id` for CNC requests.
