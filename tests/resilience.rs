@@ -50,10 +50,20 @@ async fn retries_stop_at_max_attempts() {
 async fn retry_after_is_honoured() {
     for case in PROVIDERS {
         let h = Harness::start(case, "max_attempts = 2").await;
-        h.inject(1, FaultKind::RetryAfter { status: 503, seconds: 1 });
+        h.inject(
+            1,
+            FaultKind::RetryAfter {
+                status: 503,
+                seconds: 1,
+            },
+        );
         let started = Instant::now();
         h.provider.create_upload(&request()).await.unwrap();
-        assert!(started.elapsed() >= Duration::from_secs(1), "{}: did not wait", case.name);
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "{}: did not wait",
+            case.name
+        );
         assert_eq!(h.create_calls(), 2, "{}", case.name);
     }
 }
@@ -61,9 +71,20 @@ async fn retry_after_is_honoured() {
 #[tokio::test]
 async fn a_non_retryable_error_makes_exactly_one_call() {
     for case in PROVIDERS {
-        let h = Harness::start_with(case, EmulatorConfig::default(), "max_attempts = 5", "wrong-secret").await;
+        let h = Harness::start_with(
+            case,
+            EmulatorConfig::default(),
+            "max_attempts = 5",
+            "wrong-secret",
+        )
+        .await;
         let err = h.provider.create_upload(&request()).await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{}: {err}", case.name);
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Unauthenticated,
+            "{}: {err}",
+            case.name
+        );
         assert_eq!(h.total_calls(), 1, "{}", case.name);
     }
 }
@@ -72,13 +93,21 @@ async fn a_non_retryable_error_makes_exactly_one_call() {
 async fn a_stalled_server_times_out_within_the_configured_bound() {
     for case in PROVIDERS {
         // Two attempts of one second each, and at most five seconds in all.
-        let h = Harness::start(case, "max_attempts = 2\ntimeout_secs = 1\nmax_elapsed_secs = 5").await;
+        let h = Harness::start(
+            case,
+            "max_attempts = 2\ntimeout_secs = 1\nmax_elapsed_secs = 5",
+        )
+        .await;
         h.inject(2, FaultKind::Delay(Duration::from_secs(60)));
         let started = Instant::now();
         let err = h.provider.create_upload(&request()).await.unwrap_err();
         let took = started.elapsed();
         assert_eq!(err.kind(), ErrorKind::Timeout, "{}: {err}", case.name);
-        assert!(took < Duration::from_secs(5), "{}: took {took:?}", case.name);
+        assert!(
+            took < Duration::from_secs(5),
+            "{}: took {took:?}",
+            case.name
+        );
         assert_eq!(h.create_calls(), 2, "{}", case.name);
     }
 }
@@ -89,10 +118,17 @@ async fn a_skewed_clock_is_corrected_and_the_call_succeeds() {
         for skew in [20, -20] {
             let h = Harness::start(case, "max_attempts = 1").await;
             // The vendor's clock runs 20 minutes away from ours: our first timestamp is rejected.
-            h.emulator.handle().set_clock_skew(vod::time::Duration::minutes(skew));
+            h.emulator
+                .handle()
+                .set_clock_skew(vod::time::Duration::minutes(skew));
             let cred = h.provider.create_upload(&request()).await;
             assert!(cred.is_ok(), "{} skew {skew}: {:?}", case.name, cred.err());
-            assert_eq!(h.create_calls(), 2, "{} skew {skew}: expected one rejected call", case.name);
+            assert_eq!(
+                h.create_calls(),
+                2,
+                "{} skew {skew}: expected one rejected call",
+                case.name
+            );
             // Later calls use the corrected clock: no more rejections.
             h.provider.create_upload(&request()).await.unwrap();
             assert_eq!(h.create_calls(), 3, "{} skew {skew}", case.name);
@@ -116,10 +152,18 @@ async fn a_thousand_concurrent_refreshes_make_one_vendor_call() {
             .collect();
         let mut fresh = Vec::new();
         for t in tasks {
-            fresh.push(t.await.unwrap().unwrap_or_else(|e| panic!("{}: {e}", case.name)));
+            fresh.push(
+                t.await
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("{}: {e}", case.name)),
+            );
         }
         assert_eq!(h.refresh_calls() - before, 1, "{}", case.name);
-        assert!(fresh.iter().all(|c| *c == fresh[0]), "{}: callers got different credentials", case.name);
+        assert!(
+            fresh.iter().all(|c| *c == fresh[0]),
+            "{}: callers got different credentials",
+            case.name
+        );
         assert_ne!(fresh[0], expiring, "{}", case.name);
     }
 }
@@ -134,8 +178,16 @@ async fn a_failed_refresh_is_not_served_from_cache() {
         let err = cache.credential(&expiring).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unavailable, "{}", case.name);
         let before = h.refresh_calls();
-        let fresh = cache.credential(&expiring).await.unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        assert_eq!(h.refresh_calls() - before, 1, "{}: the failure was cached", case.name);
+        let fresh = cache
+            .credential(&expiring)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        assert_eq!(
+            h.refresh_calls() - before,
+            1,
+            "{}: the failure was cached",
+            case.name
+        );
         assert_eq!(fresh.media_id, expiring.media_id);
     }
 }

@@ -136,7 +136,10 @@ impl Harness {
 /// Fails if `text` contains the emulator's secret or a secret of `cred`.
 pub fn assert_no_secret(label: &str, text: &str, secrets: &[&str]) {
     for s in secrets.iter().chain([&SK]) {
-        assert!(s.is_empty() || !text.contains(s), "{label} leaks a secret: {text}");
+        assert!(
+            s.is_empty() || !text.contains(s),
+            "{label} leaks a secret: {text}"
+        );
     }
 }
 

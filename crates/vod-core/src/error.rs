@@ -237,7 +237,7 @@ impl Error {
     pub fn invalid_response(status: u16, what: impl fmt::Display, excerpt: &str) -> Self {
         Self::new(
             ErrorKind::InvalidResponse,
-            format!("{what} (HTTP {status}, body starts: {excerpt:?})"),
+            format!("{what}; body starts: {excerpt:?}"),
         )
         .with_vendor(VendorDetail::new().http_status(status))
     }
