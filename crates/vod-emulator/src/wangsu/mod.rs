@@ -116,7 +116,7 @@ impl Store {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
                 Some(wanted.max(last.saturating_add(1)))
             })
-            .unwrap_or(wanted);
+            .unwrap_or_else(|last| last); // the closure never refuses
         wanted.max(previous.saturating_add(1))
     }
 }
