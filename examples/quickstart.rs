@@ -32,7 +32,12 @@ async fn run() -> vod::Result<()> {
 
     let emulator = Emulator::start(EmulatorConfig::default())
         .await
-        .map_err(|e| vod::Error::new(vod::ErrorKind::Network, format!("cannot start the emulator: {e}")))?;
+        .map_err(|e| {
+            vod::Error::new(
+                vod::ErrorKind::Network,
+                format!("cannot start the emulator: {e}"),
+            )
+        })?;
     println!("No config given: using the built-in emulator");
     println!("  aliyun at {}", emulator.aliyun_url());
     println!("  wangsu at {}\n", emulator.wangsu_url());
@@ -100,14 +105,28 @@ fn show(c: &UploadCredential) {
     println!("  media id   {}", c.media_id);
     match &c.target {
         UploadTarget::Oss(t) => {
-            println!("  upload to  PUT {}/{} (bucket {})", t.endpoint, t.object_key, t.bucket);
-            println!("  sts key    {} secret {} token {}", t.access_key_id, t.access_key_secret, t.security_token);
+            println!(
+                "  upload to  PUT {}/{} (bucket {})",
+                t.endpoint, t.object_key, t.bucket
+            );
+            println!(
+                "  sts key    {} secret {} token {}",
+                t.access_key_id, t.access_key_secret, t.security_token
+            );
         }
         UploadTarget::WangsuStorage(t) => {
-            println!("  upload to  POST {}/file/upload (key {})", t.upload_url, t.file_key);
+            println!(
+                "  upload to  POST {}/file/upload (key {})",
+                t.upload_url, t.file_key
+            );
             println!("  token      {}", t.upload_token);
         }
         other => println!("  upload to  {other}"),
     }
-    println!("  expires    {} (in {} s)", c.expires_at, c.expires_in(vod::time::OffsetDateTime::now_utc()).whole_seconds());
+    println!(
+        "  expires    {} (in {} s)",
+        c.expires_at,
+        c.expires_in(vod::time::OffsetDateTime::now_utc())
+            .whole_seconds()
+    );
 }

@@ -61,7 +61,12 @@ struct CreateArgs {
 #[derive(Debug, ClapArgs)]
 struct RefreshArgs {
     /// A credential as printed by `create --json` (a file, or - for standard input).
-    #[arg(long, value_name = "FILE|-", required_unless_present = "video_id", conflicts_with = "video_id")]
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        required_unless_present = "video_id",
+        conflicts_with = "video_id"
+    )]
     from: Option<String>,
     /// The media id to refresh (enough for Aliyun; Wangsu also needs --file-name and --resume-id).
     #[arg(long, value_name = "ID")]
@@ -143,7 +148,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
                     req.resume_id = r.resume_id;
                     req
                 }
-                (None, None) => return Err(Failure::Usage("give --from FILE or --video-id ID".into())),
+                (None, None) => {
+                    return Err(Failure::Usage("give --from FILE or --video-id ID".into()));
+                }
             };
             let provider = vod::provider_from_config(&Config::discover(args.config.as_deref())?)?;
             let cred = provider.refresh_upload(&request).await?;

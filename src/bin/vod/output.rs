@@ -17,12 +17,18 @@ pub fn credential(cred: &UploadCredential, json: bool) {
     println!("media id:   {}", cred.media_id);
     match &cred.target {
         UploadTarget::Oss(t) => {
-            println!("upload to:  oss://{}/{} via {}", t.bucket, t.object_key, t.endpoint);
-            println!("sts key id: {} (secret and security token redacted)", t.access_key_id);
+            println!(
+                "upload to:  oss://{}/{} via {}",
+                t.bucket, t.object_key, t.endpoint
+            );
+            println!(
+                "sts key id: {} (secret and security token redacted)",
+                t.access_key_id
+            );
         }
         UploadTarget::WangsuStorage(t) => {
             println!("upload to:  {} as {}", t.upload_url, t.file_key);
-            println!("token:      {} (redacted)", t.upload_token);
+            println!("token:      {}", t.upload_token);
         }
         other => println!("upload to:  {other}"),
     }
