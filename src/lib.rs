@@ -74,3 +74,8 @@ pub fn provider_from_config(config: &Config) -> Result<Arc<dyn UploadCredentialP
     }
     Ok(provider)
 }
+
+/// The examples in README.md, compiled as doctests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
