@@ -28,15 +28,18 @@
 //!   variant's, or a `Credential` other than the access key header),
 //!   `timestamp expired: more than 5 minutes from server time` (also: a missing or non-numeric
 //!   timestamp header) and `repeated request` (the same signature seen in the last 10 minutes,
-//!   the 5-minute window on both sides of now).
+//!   the 5-minute window on both sides of now). The schemes carry no nonce, so the same call
+//!   with the same body within one second is a repeated request, from the official Python SDK
+//!   too; a client asking again must wait for the next second or change the body.
 //! - The variant is CNC when an `x-cnc-accessKey` header is present, else WS3.
-//!   `x-cnc-auth-method` is not required: the official Python SDK does not send it.
+//!   `x-cnc-auth-method` is neither required nor checked (the official Python SDK always sends
+//!   `x-cnc-auth-method: AKSK`, unsigned; whether the gateway insists on it is not documented).
 //! - The signed headers are whatever `SignedHeaders` lists; a listed header that is absent signs
-//!   as an empty value (as the official SDK does when it sends no `Content-Type`).
-//! - Parameters: a `POST` body is JSON or a form by its `Content-Type`; without one (the official
-//!   SDK sends none) a body starting with `{` is JSON, else a form. A `POST`'s query string is
-//!   ignored (it is not signed); `GET` takes the query. Numbers and strings are accepted for
-//!   every parameter.
+//!   as an empty value, as the official SDK's signer does.
+//! - Parameters: a `POST` body is JSON or a form by its `Content-Type`; without one a body
+//!   starting with `{` is JSON, else a form (the official SDK always sends
+//!   `Content-Type: application/json`). A `POST`'s query string is ignored (it is not signed);
+//!   `GET` takes the query. Numbers and strings are accepted for every parameter.
 //! - Codes: missing or empty `originFileName` 1606; longer than 40 characters 1500; `overwrite`
 //!   not 0/1 1608; `fileMd5` longer than 32 characters 1605; a body that is neither a JSON
 //!   object nor a form 1000; other invalid values 1004 (`fileId` longer than 32 characters,
