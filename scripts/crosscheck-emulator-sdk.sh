@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Cross-checks vod-emulator against the vendors' official Python SDKs.
+#
+# Builds the vod-emulator binary, starts it on loopback (OS-chosen ports, read from what it
+# prints) with a long-term and an STS test key, installs aliyun-python-sdk-core,
+# aliyun-python-sdk-vod, alibabacloud-vod20170321 and wangsu-sdk-python from PyPI into a
+# throwaway virtualenv, and runs scripts/crosscheck/emulator_sdk.py: the SDKs' requests must be
+# accepted, and the same requests with one byte of the signature, secret, signed parameter or
+# body, or timestamp changed (or replayed) rejected with the vendor's error. The emulator is
+# stopped on exit, whatever happens.
+#
+# Needs only python3 (with venv or pip), network access to PyPI and a Rust toolchain. Respects
+# an inherited CARGO_TARGET_DIR.
+#
+# Usage: scripts/crosscheck-emulator-sdk.sh [--keep]
+#   --keep   keep the temporary directory (virtualenv, emulator output) for inspection
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+keep=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --keep) keep=1; shift ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+# Test keys only: the emulator accepts them and nothing else does.
+key="xcheck-ak:xcheck-secret"
+sts_key="STS.xcheck-sts-ak:xcheck-sts-secret:CAIS-xcheck-security-token"
+
+start=$SECONDS
+work="$(mktemp -d "${TMPDIR:-/tmp}/vod-emulator-xcheck.XXXXXX")"
+emulator_pid=""
+cleanup() {
+    if [[ -n "$emulator_pid" ]]; then
+        kill "$emulator_pid" 2>/dev/null || true
+        wait "$emulator_pid" 2>/dev/null || true
+    fi
+    if [[ $keep -eq 1 ]]; then
+        echo "kept $work"
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "building vod-emulator"
+cd "$root"
+cargo build -q -p vod-emulator --bin vod-emulator
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')" \
+    || target_dir="${CARGO_TARGET_DIR:-$root/target}"
+emulator="$target_dir/debug/vod-emulator"
+[[ -x "$emulator" ]] || { echo "no emulator binary at $emulator" >&2; exit 1; }
+
+pip_quiet=(-q --disable-pip-version-check --no-input)
+packages=(aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod20170321 wangsu-sdk-python)
+venv="$work/venv"
+echo "installing ${packages[*]} into a throwaway virtualenv"
+if python3 -m venv "$venv" >/dev/null 2>&1; then
+    "$venv/bin/python" -m pip install "${pip_quiet[@]}" "${packages[@]}"
+else
+    # Debian and Ubuntu ship venv without ensurepip unless python3-venv is installed:
+    # make the environment without pip and install into it with the system pip.
+    rm -rf "$venv"
+    python3 -m venv --without-pip "$venv"
+    python3 -m pip --python "$venv/bin/python" install "${pip_quiet[@]}" "${packages[@]}"
+fi
+
+echo "starting $emulator"
+# Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller.
+"$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --key "$key" --key "$sts_key" \
+    >"$work/emulator.out" 2>"$work/emulator.err" &
+emulator_pid=$!
+
+aliyun_url=""
+wangsu_url=""
+# It prints VOD_EMULATOR_ALIYUN_URL=, VOD_EMULATOR_WANGSU_URL= and, last, VOD_EMULATOR_KEYS=
+# once both servers are bound.
+for _ in $(seq 1 100); do
+    if grep -q '^VOD_EMULATOR_KEYS=' "$work/emulator.out"; then
+        aliyun_url="$(sed -n 's/^VOD_EMULATOR_ALIYUN_URL=//p' "$work/emulator.out")"
+        wangsu_url="$(sed -n 's/^VOD_EMULATOR_WANGSU_URL=//p' "$work/emulator.out")"
+        break
+    fi
+    kill -0 "$emulator_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [[ -z "$aliyun_url" || -z "$wangsu_url" ]]; then
+    echo "the emulator did not print its URLs; its stderr:" >&2
+    cat "$work/emulator.err" >&2
+    exit 1
+fi
+
+# Ready when both servers answer their (unsigned) admin path.
+"$venv/bin/python" - "$aliyun_url" "$wangsu_url" <<'PY'
+import sys, time, urllib.request
+deadline = time.monotonic() + 10
+for url in sys.argv[1:]:
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/__emulator/calls", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                sys.exit(f"{url} does not answer: {exc}")
+            time.sleep(0.1)
+PY
+echo "emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url"
+
+status=0
+"$venv/bin/python" "$root/scripts/crosscheck/emulator_sdk.py" \
+    --aliyun-url "$aliyun_url" --wangsu-url "$wangsu_url" --key "$key" --sts-key "$sts_key" || status=$?
+
+if [[ $status -eq 0 ]]; then
+    echo "crosscheck passed in $((SECONDS - start)) s"
+else
+    echo "crosscheck FAILED in $((SECONDS - start)) s; emulator stderr:" >&2
+    tail -n 20 "$work/emulator.err" >&2 || true
+fi
+exit "$status"
