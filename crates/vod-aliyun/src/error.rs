@@ -572,7 +572,7 @@ mod tests {
 
         let err = from_answer(400, b"{\"Code\":\"Throttl", ctx(&scrubber));
         assert_eq!(err.kind(), InvalidResponse);
-        assert!(err.message().contains("HTTP 400"), "{err}");
+        assert!(err.to_string().contains("HTTP 400"), "{err}");
         assert!(err.message().contains("Throttl"), "{err}");
 
         let err = from_answer(429, b"slow down", ctx(&scrubber));
