@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use time::OffsetDateTime;
 use time::macros::format_description;
 use vod_core::config::AliyunSignature;
+use vod_core::endpoint::Endpoint;
 use vod_core::transport::{Attempt, Outgoing, Response, Transport};
 use vod_core::{Error, RefreshRequest, Result, Secret, UploadCredential, UploadRequest};
 
@@ -39,51 +40,6 @@ pub(crate) struct Credentials {
     pub(crate) access_key_id: String,
     pub(crate) access_key_secret: Secret,
     pub(crate) security_token: Option<Secret>,
-}
-
-/// Where requests go: a base URL (scheme, host, port, path) and the `host` header it implies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Endpoint {
-    /// `scheme://host[:port]/path`, no query: requests append `?{query}`.
-    pub(crate) url: String,
-    /// The path, percent-encoded as sent (`/` usually): V3 signs it.
-    pub(crate) path: String,
-    /// `host[:port]` as the HTTP client sends it (the port only when not the scheme's default):
-    /// V3 signs it.
-    pub(crate) host: String,
-}
-
-impl Endpoint {
-    /// Parses an endpoint URL; the error is the problem, phrased to follow the config key.
-    pub(crate) fn parse(text: &str) -> std::result::Result<Self, String> {
-        let url = reqwest::Url::parse(text.trim()).map_err(|e| {
-            format!("is not a URL ({e}); expected e.g. `https://vod.cn-shanghai.aliyuncs.com`")
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!(
-                "has scheme `{}`; expected http or https",
-                url.scheme()
-            ));
-        }
-        let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
-            return Err("has no host".to_owned());
-        };
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("must not carry a user name or password".to_owned());
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err("must not have a query or fragment".to_owned());
-        }
-        let host = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        };
-        Ok(Self {
-            url: url.as_str().to_owned(),
-            path: url.path().to_owned(),
-            host,
-        })
-    }
 }
 
 /// A configured VOD client: where, who, how to sign.
@@ -311,7 +267,7 @@ impl Client {
     ) -> (Outgoing, String) {
         let creds = &self.credentials;
         let mut sent: Vec<(&'static str, String)> = vec![
-            ("host", self.endpoint.host.clone()),
+            ("host", self.endpoint.host().to_owned()),
             ("x-acs-action", action.to_owned()),
             ("x-acs-version", API_VERSION.to_owned()),
             ("x-acs-date", timestamp.to_owned()),
@@ -327,7 +283,7 @@ impl Client {
             .collect();
         let request = acs3::SignableRequest {
             method: "POST",
-            path: &self.endpoint.path,
+            path: self.endpoint.path(),
             query: params,
             headers: &signed,
             body: b"",
@@ -354,7 +310,7 @@ impl Client {
 
     /// The endpoint URL with `params` as its query, encoded as they were signed.
     fn url_with_query(&self, params: &BTreeMap<String, String>) -> String {
-        let mut url = self.endpoint.url.clone();
+        let mut url = self.endpoint.as_str().to_owned();
         if params.is_empty() {
             return url;
         }
@@ -560,7 +516,8 @@ mod tests {
     #[test]
     fn v3_signs_the_port_and_path_of_an_override() {
         let mut c = client(AliyunSignature::V3, None);
-        c.endpoint = Endpoint::parse("http://127.0.0.1:8080/aliyun/").unwrap();
+        c.endpoint =
+            Endpoint::parse("aliyun.endpoint", "http://127.0.0.1:8080/aliyun/", "").unwrap();
         let (out, _) = c
             .sign(
                 "RefreshUploadVideo",
@@ -569,8 +526,8 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out.url, "http://127.0.0.1:8080/aliyun/?VideoId=v");
-        assert_eq!(c.endpoint.host, "127.0.0.1:8080");
-        assert_eq!(c.endpoint.path, "/aliyun/");
+        assert_eq!(c.endpoint.host(), "127.0.0.1:8080");
+        assert_eq!(c.endpoint.path(), "/aliyun/");
         assert!(
             !out.headers
                 .iter()

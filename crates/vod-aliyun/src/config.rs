@@ -12,11 +12,12 @@
 use std::sync::Arc;
 
 use vod_core::config::{AliyunConfig, AliyunSignature, HttpConfig, ProviderName};
+use vod_core::endpoint::Endpoint;
 use vod_core::transport::Transport;
 use vod_core::{Clock, Config, Error, NonceSource, Result, Secret};
 
 use crate::PROVIDER_NAME;
-use crate::client::{Client, Credentials, Endpoint, SignatureVersion};
+use crate::client::{Client, Credentials, SignatureVersion};
 use crate::error::{REDACTED_FIELDS, Scrubber};
 use crate::provider::AliyunProvider;
 
@@ -205,10 +206,13 @@ impl AliyunProvider {
     }
 }
 
+/// An endpoint to show when the configured one is not a URL.
+const EXAMPLE_ENDPOINT: &str = "https://vod.cn-shanghai.aliyuncs.com";
+
 /// The endpoint to call: the override, else the region's.
 fn resolve_endpoint(cfg: &AliyunConfig) -> Result<Endpoint> {
     if let Some(url) = cfg.endpoint.as_deref() {
-        return Endpoint::parse(url).map_err(|problem| Error::config("aliyun.endpoint", problem));
+        return Endpoint::parse("aliyun.endpoint", url, EXAMPLE_ENDPOINT);
     }
     let region = cfg.region();
     let valid = !region.is_empty()
@@ -221,8 +225,8 @@ fn resolve_endpoint(cfg: &AliyunConfig) -> Result<Endpoint> {
             format!("is `{region}`; expected a region id such as `cn-shanghai`"),
         ));
     }
-    Endpoint::parse(&format!("https://vod.{region}.aliyuncs.com"))
-        .map_err(|problem| Error::config("aliyun.region", problem))
+    let url = format!("https://vod.{region}.aliyuncs.com");
+    Endpoint::parse("aliyun.region", &url, EXAMPLE_ENDPOINT)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+use vod_core::endpoint::with_scheme;
 use vod_core::{OssTarget, Secret, UploadCredential, UploadTarget};
 
 use crate::PROVIDER_NAME;
@@ -209,14 +210,10 @@ fn decode_field<T: DeserializeOwned>(text: &str, field: &str) -> Result<T, Malfo
     })
 }
 
-/// The OSS endpoint as a URL: `https://` is added when there is no scheme, a trailing `/` goes.
+/// The OSS endpoint as a URL: `https://` is added when there is no scheme
+/// ([`with_scheme`]), and a trailing `/` goes, as in [`OssTarget::endpoint`]'s documented form.
 pub(crate) fn normalise_endpoint(endpoint: &str) -> String {
-    let endpoint = endpoint.trim().trim_end_matches('/');
-    if endpoint.contains("://") {
-        endpoint.to_owned()
-    } else {
-        format!("https://{endpoint}")
-    }
+    with_scheme(endpoint.trim().trim_end_matches('/'))
 }
 
 /// The absolute expiry: `ExpireUTCTime` when present and readable; else the issue time plus

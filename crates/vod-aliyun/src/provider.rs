@@ -50,7 +50,7 @@ impl AliyunProvider {
 
     /// The endpoint URL requests go to (`https://vod.cn-shanghai.aliyuncs.com/`).
     pub fn endpoint(&self) -> &str {
-        &self.client.endpoint.url
+        self.client.endpoint.as_str()
     }
 
     /// The signature requests carry.

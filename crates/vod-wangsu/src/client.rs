@@ -19,10 +19,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use vod_core::endpoint::Endpoint;
 use vod_core::transport::{Attempt, Outgoing, Transport};
 use vod_core::{Clock, Error, ErrorKind, Result, Secret, UploadCredential, UploadRequest};
 
-use crate::config::Endpoint;
 use crate::decode::{self, Answer, Issue};
 use crate::sign::{self, Algorithm, Request};
 
@@ -169,7 +169,7 @@ impl Client {
         let timestamp = self.timestamps.claim(body, now);
         let signed_headers = [
             ("Content-Type", CONTENT_TYPE),
-            ("Host", &self.endpoint.host),
+            ("Host", self.endpoint.host()),
         ];
         let request = Request::new("POST", crate::config::UPLOAD_TOKEN_PATH)
             .with_headers(&signed_headers)
@@ -181,7 +181,7 @@ impl Client {
             &self.access_key,
             self.secret_key.expose(),
         );
-        // `Host` is not set here: reqwest sends exactly `self.endpoint.host` (see `Endpoint`).
+        // `Host` is not set here: reqwest sends exactly `self.endpoint.host()` (see `Endpoint`).
         let mut headers = vec![
             ("Content-Type", CONTENT_TYPE.to_owned()),
             ("Accept", "application/json".to_owned()),
@@ -194,7 +194,7 @@ impl Client {
         headers.push(("Authorization", signed.into_authorization()));
         Ok(Outgoing {
             method: reqwest::Method::POST,
-            url: self.endpoint.url.clone(),
+            url: self.endpoint.as_str().to_owned(),
             headers,
             body: body.to_vec(),
         })

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use vod_core::config::{HttpConfig, WangsuConfig, WangsuVariant};
+use vod_core::endpoint::Endpoint;
 use vod_core::transport::Transport;
 use vod_core::{Clock, Error, Result, Secret};
 
@@ -116,7 +117,7 @@ impl WangsuProviderBuilder {
         let access_key = self.config.access_key()?.to_owned();
         let secret_key = self.config.secret_key()?.clone();
         let algorithm = algorithm(self.config.variant)?;
-        let endpoint = Endpoint::resolve(self.config.endpoint.as_deref(), algorithm)?;
+        let endpoint = resolve_endpoint(self.config.endpoint.as_deref(), algorithm)?;
         let mut transport = Transport::new(PROVIDER, &self.http)?
             .with_request_id_headers(REQUEST_ID_HEADERS)
             .with_redacted_fields(REDACTED_FIELDS);
@@ -172,62 +173,28 @@ fn algorithm(variant: WangsuVariant) -> Result<Algorithm> {
     }
 }
 
-/// Where requests go, and the `Host` value that is signed: exactly what reqwest sends, `host`
-/// for the scheme's default port and `host:port` otherwise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Endpoint {
-    /// The URL of Get Video Upload Token.
-    pub url: String,
-    /// The `Host` header value.
-    pub host: String,
-}
-
-impl Endpoint {
-    /// The override when there is one, else the variant's default host over HTTPS.
-    pub(crate) fn resolve(endpoint: Option<&str>, algorithm: Algorithm) -> Result<Self> {
-        let default_host = match algorithm {
-            Algorithm::Ws3 => DEFAULT_WS3_HOST,
-            Algorithm::Cnc => DEFAULT_CNC_HOST,
-        };
-        let base = match endpoint {
-            Some(e) => e.trim().to_owned(),
-            None => format!("https://{default_host}"),
-        };
-        let bad = |problem: &str| Error::config("wangsu.endpoint", problem);
-        let url = reqwest::Url::parse(&base).map_err(|e| {
-            bad(&format!(
-                "is not a URL ({e}); expected e.g. `https://{default_host}`"
-            ))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad(&format!(
-                "must be an http:// or https:// URL (got scheme `{}`)",
-                url.scheme()
-            )));
-        }
-        let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
-            return Err(bad("has no host"));
-        };
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("must not carry a user name or password"));
-        }
-        if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
-            return Err(bad(
-                "must be a scheme, host and optional port only: the operation path is fixed and signed",
-            ));
-        }
-        // `port()` is `None` for the scheme's default port, which reqwest leaves out of `Host`.
-        let host = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        };
-        let mut operation = url.clone();
-        operation.set_path(UPLOAD_TOKEN_PATH);
-        Ok(Self {
-            url: operation.into(),
-            host,
-        })
+/// The variant's default host over HTTPS, or the override, with the operation path appended.
+///
+/// The URL checks are vod-core's ([`Endpoint::parse`]); Wangsu's own rule is that an override
+/// has no path, because the operation path is fixed and signed.
+pub(crate) fn resolve_endpoint(endpoint: Option<&str>, algorithm: Algorithm) -> Result<Endpoint> {
+    let default_host = match algorithm {
+        Algorithm::Ws3 => DEFAULT_WS3_HOST,
+        Algorithm::Cnc => DEFAULT_CNC_HOST,
+    };
+    let default_url = format!("https://{default_host}");
+    let base = Endpoint::parse(
+        "wangsu.endpoint",
+        endpoint.unwrap_or(&default_url),
+        &default_url,
+    )?;
+    if !base.is_root() {
+        return Err(Error::config(
+            "wangsu.endpoint",
+            "must be a scheme, host and optional port only: the operation path is fixed and signed",
+        ));
     }
+    Ok(base.join(UPLOAD_TOKEN_PATH))
 }
 
 #[cfg(test)]
@@ -236,19 +203,19 @@ mod tests {
     use vod_core::ErrorKind;
 
     fn resolve(endpoint: &str) -> Result<Endpoint> {
-        Endpoint::resolve(Some(endpoint), Algorithm::Ws3)
+        resolve_endpoint(Some(endpoint), Algorithm::Ws3)
     }
 
     #[test]
     fn default_hosts_per_variant() {
-        let e = Endpoint::resolve(None, Algorithm::Ws3).unwrap();
+        let e = resolve_endpoint(None, Algorithm::Ws3).unwrap();
         assert_eq!(
-            e.url,
+            e.as_str(),
             "https://api.cloudv.haplat.net/vod/videoManage/getUploadToken"
         );
-        assert_eq!(e.host, "api.cloudv.haplat.net");
-        let e = Endpoint::resolve(None, Algorithm::Cnc).unwrap();
-        assert_eq!(e.host, "open.chinanetcenter.com");
+        assert_eq!(e.host(), "api.cloudv.haplat.net");
+        let e = resolve_endpoint(None, Algorithm::Cnc).unwrap();
+        assert_eq!(e.host(), "open.chinanetcenter.com");
     }
 
     #[test]
@@ -286,8 +253,8 @@ mod tests {
             ),
         ] {
             let e = resolve(endpoint).unwrap();
-            assert_eq!(e.url, url, "{endpoint}");
-            assert_eq!(e.host, host, "{endpoint}");
+            assert_eq!(e.as_str(), url, "{endpoint}");
+            assert_eq!(e.host(), host, "{endpoint}");
         }
     }
 

@@ -27,6 +27,7 @@
 
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
+use vod_core::endpoint::with_scheme;
 use vod_core::transport::excerpt;
 use vod_core::{Error, Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarget};
 
@@ -204,7 +205,7 @@ fn credential(answer: Answer<'_>, data: Data, issue: Issue<'_>) -> Result<Upload
 
     let expires_at = expiry(&upload_token, issue.issued_at);
     let target = WangsuStorageTarget::new(
-        with_scheme(upload_url.trim()),
+        with_scheme(&upload_url),
         upload_token,
         file_key,
         bucket,
@@ -243,15 +244,6 @@ pub(crate) fn expiry(upload_token: &Secret, issued_at: OffsetDateTime) -> Offset
             );
             fallback
         }
-    }
-}
-
-/// `upload.example.com` -> `https://upload.example.com` (HTTPS, as Wangsu recommends).
-fn with_scheme(url: &str) -> String {
-    if url.contains("://") {
-        url.to_owned()
-    } else {
-        format!("https://{url}")
     }
 }
 

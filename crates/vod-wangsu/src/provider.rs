@@ -39,7 +39,7 @@ impl WangsuProvider {
 
     /// The URL requests go to (Get Video Upload Token on the configured gateway).
     pub fn endpoint(&self) -> &str {
-        &self.client.endpoint().url
+        self.client.endpoint().as_str()
     }
 
     /// The gateway and signature variant.
