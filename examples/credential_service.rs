@@ -56,7 +56,10 @@ pub fn router(provider: Arc<dyn UploadCredentialProvider>) -> Router {
 }
 
 /// Serves the routes on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, provider: Arc<dyn UploadCredentialProvider>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    provider: Arc<dyn UploadCredentialProvider>,
+) -> std::io::Result<()> {
     axum::serve(listener, router(provider)).await
 }
 
@@ -74,7 +77,9 @@ async fn create(State(provider): State<Provider>, body: Bytes) -> Response {
     if let Some(size) = upload.size {
         match u64::try_from(size) {
             Ok(size) => request.file_size = Some(size),
-            Err(_) => return error_response(&vod::Error::invalid_input("size", "must not be negative")),
+            Err(_) => {
+                return error_response(&vod::Error::invalid_input("size", "must not be negative"));
+            }
         }
     }
     match provider.create_upload(&request).await {
@@ -146,7 +151,10 @@ fn arg(name: &str) -> Option<String> {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VOD_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VOD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let config = match Config::discover(arg("--config").map(PathBuf::from).as_deref()) {
         Ok(c) => c,
@@ -176,7 +184,10 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("credential service for {} on http://{addr}", config.provider.as_str());
+    println!(
+        "credential service for {} on http://{addr}",
+        config.provider.as_str()
+    );
     if let Err(e) = serve(listener, provider).await {
         eprintln!("error: {e}");
         std::process::exit(1);
