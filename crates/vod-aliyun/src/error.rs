@@ -93,24 +93,11 @@ pub(crate) const REDACTED_FIELDS: &[&str] = &[
 /// What the server quotes before its string to sign in a `SignatureDoesNotMatch` message.
 const SERVER_STRING_TO_SIGN: &str = "server string to sign is:";
 
-/// The kind of an error answer: by code through [`ERROR_CODES`], else by HTTP status.
+/// The kind of an error answer: by code through [`ERROR_CODES`], else by HTTP status
+/// ([`ErrorKind::from_http_status`]).
 pub fn kind_of(code: Option<&str>, http_status: u16) -> ErrorKind {
     code.and_then(|c| vod_core::error::classify(ERROR_CODES, c))
-        .unwrap_or_else(|| kind_of_status(http_status))
-}
-
-/// The kind of an answer whose code is unknown or absent, from its HTTP status.
-fn kind_of_status(status: u16) -> ErrorKind {
-    match status {
-        401 => ErrorKind::Unauthenticated,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::NotFound,
-        429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Unavailable,
-        400..=499 => ErrorKind::InvalidInput,
-        // A success or redirect status with an error body: we cannot tell what happened.
-        _ => ErrorKind::InvalidResponse,
-    }
+        .unwrap_or_else(|| ErrorKind::from_http_status(http_status))
 }
 
 /// An Aliyun error body. Every field is optional.

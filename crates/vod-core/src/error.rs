@@ -53,6 +53,39 @@ impl ErrorKind {
         )
     }
 
+    /// The kind an HTTP status implies, for an error answer whose vendor code does not say (no
+    /// code, or one the adapter's table does not know).
+    ///
+    /// 401 is [`Unauthenticated`](Self::Unauthenticated), 403
+    /// [`PermissionDenied`](Self::PermissionDenied), 404 [`NotFound`](Self::NotFound), 429
+    /// [`RateLimited`](Self::RateLimited), any other 4xx [`InvalidInput`](Self::InvalidInput) (the
+    /// vendor refused this request, so the same request should not be sent again), and every 5xx
+    /// [`Unavailable`](Self::Unavailable) (retryable).
+    ///
+    /// Any other status (a success or redirect carrying an error body, or a number outside HTTP's
+    /// classes) says nothing about what failed: [`InvalidResponse`](Self::InvalidResponse), which
+    /// is not retried and tells support to look at what the vendor sent. Adapters whose vendor
+    /// puts business errors in a 200 answer decide for themselves which status stands in.
+    ///
+    /// ```
+    /// use vod_core::ErrorKind;
+    /// assert_eq!(ErrorKind::from_http_status(429), ErrorKind::RateLimited);
+    /// assert_eq!(ErrorKind::from_http_status(409), ErrorKind::InvalidInput);
+    /// assert_eq!(ErrorKind::from_http_status(502), ErrorKind::Unavailable);
+    /// assert_eq!(ErrorKind::from_http_status(200), ErrorKind::InvalidResponse);
+    /// ```
+    pub fn from_http_status(status: u16) -> Self {
+        match status {
+            401 => Self::Unauthenticated,
+            403 => Self::PermissionDenied,
+            404 => Self::NotFound,
+            429 => Self::RateLimited,
+            400..=499 => Self::InvalidInput,
+            500..=599 => Self::Unavailable,
+            _ => Self::InvalidResponse,
+        }
+    }
+
     /// A short lower-case name, stable for logs and JSON (`"rate_limited"`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -433,6 +466,30 @@ mod tests {
             Unsupported,
         ] {
             assert!(!kind.is_retryable(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn kinds_from_http_statuses() {
+        use ErrorKind::*;
+        for (status, kind) in [
+            (400, InvalidInput),
+            (401, Unauthenticated),
+            (403, PermissionDenied),
+            (404, NotFound),
+            (408, InvalidInput),
+            (409, InvalidInput),
+            (429, RateLimited),
+            (499, InvalidInput),
+            (500, Unavailable),
+            (503, Unavailable),
+            (599, Unavailable),
+            (0, InvalidResponse),
+            (200, InvalidResponse),
+            (302, InvalidResponse),
+            (600, InvalidResponse),
+        ] {
+            assert_eq!(ErrorKind::from_http_status(status), kind, "HTTP {status}");
         }
     }
 

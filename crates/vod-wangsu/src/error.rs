@@ -4,7 +4,7 @@
 //! usually with HTTP 200; its gateways reject keys, signatures, stale timestamps and replays
 //! before the VoD service sees the request. Every code of the vendor notes sits in the one table
 //! [`ERROR_CODES`], which the tests walk row by row. A code the table does not know falls back on
-//! the HTTP status (see [`kind_for_status`]).
+//! the HTTP status (see [`kind_of`] and [`ErrorKind::from_http_status`]).
 //!
 //! # Gateway rejections (inferred)
 //!
@@ -26,7 +26,7 @@ use vod_core::{Error, ErrorKind, VendorDetail, error::classify};
 
 /// Every error code of the vendor notes and the kind it maps to.
 ///
-/// Codes the table does not list fall back on the HTTP status ([`kind_for_status`]).
+/// Codes the table does not list fall back on the HTTP status ([`kind_of`]).
 pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     // Get Video Upload Token.
     ("1500", ErrorKind::InvalidInput), // the file name exceeds 40 characters
@@ -46,28 +46,6 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("1505", ErrorKind::PermissionDenied), // no permission for the video
     ("1506", ErrorKind::PermissionDenied), // the video is blocked
 ];
-
-/// The kind for an error answer whose code is unknown, from its HTTP status: 401
-/// unauthenticated, 403 permission denied, 404 not found, 429 rate limited, 5xx unavailable,
-/// any other status invalid input.
-///
-/// ```
-/// use vod_core::ErrorKind;
-/// use vod_wangsu::error::kind_for_status;
-/// assert_eq!(kind_for_status(429), ErrorKind::RateLimited);
-/// assert_eq!(kind_for_status(502), ErrorKind::Unavailable);
-/// assert_eq!(kind_for_status(400), ErrorKind::InvalidInput);
-/// ```
-pub fn kind_for_status(status: u16) -> ErrorKind {
-    match status {
-        401 => ErrorKind::Unauthenticated,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::NotFound,
-        429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Unavailable,
-        _ => ErrorKind::InvalidInput,
-    }
-}
 
 /// The kind of a gateway rejection, read from its message (see the [module docs](self)).
 ///
@@ -102,7 +80,9 @@ pub fn gateway_kind(message: &str) -> Option<ErrorKind> {
 /// The table decides first; then the gateway keywords (for codes and statuses 401/403); then the
 /// status. A business error usually comes with HTTP 200, which says nothing: then a numeric code
 /// in 400..=599 stands in for the status (the gateways put HTTP-like codes in the body), and any
-/// other unknown code counts as invalid input, so that it is not retried blindly.
+/// other unknown code counts as invalid input, so that it is not retried blindly. The status
+/// mapping is vod-core's [`ErrorKind::from_http_status`] (a status beyond 599 is an invalid
+/// response).
 pub fn kind_of(status: u16, code: &str, message: &str) -> ErrorKind {
     let code = code.trim();
     if let Some(kind) = classify(ERROR_CODES, code) {
@@ -119,7 +99,7 @@ pub fn kind_of(status: u16, code: &str, message: &str) -> ErrorKind {
             return kind;
         }
     }
-    kind_for_status(effective)
+    ErrorKind::from_http_status(effective)
 }
 
 /// The error for a Wangsu error answer: kind from [`kind_of`], the vendor's code, message and
@@ -147,7 +127,7 @@ pub(crate) fn vendor_error(status: u16, code: &str, message: Option<&str>) -> Er
 pub(crate) fn unreadable(status: u16, what: &str, excerpt: &str) -> Error {
     match status {
         429 | 500..=599 => Error::new(
-            kind_for_status(status),
+            ErrorKind::from_http_status(status),
             format!("{what}; body starts: {excerpt:?}"),
         )
         .with_vendor(VendorDetail::new().http_status(status)),
@@ -243,7 +223,7 @@ mod tests {
             (599, Unavailable),
         ] {
             assert_eq!(kind_of(status, "9999", "whatever"), kind, "HTTP {status}");
-            assert_eq!(kind_for_status(status), kind, "HTTP {status}");
+            assert_eq!(ErrorKind::from_http_status(status), kind, "HTTP {status}");
         }
     }
 
