@@ -222,22 +222,14 @@ pub(crate) fn from_answer(status: u16, body: &[u8], ctx: AttemptContext<'_>) -> 
     }
 }
 
-/// An error answer whose body is not JSON (a proxy's HTML page, a cut-off body).
+/// An error answer whose body is not JSON (a proxy's HTML page, a cut-off body): 5xx and 429
+/// stay retryable ([`Error::unreadable_response`]), the rest is an invalid response.
 pub(crate) fn not_json(status: u16, body: &[u8], scrubber: &Scrubber) -> Error {
-    let kind = match status {
-        500..=599 => ErrorKind::Unavailable,
-        429 => ErrorKind::RateLimited,
-        _ => return invalid_response(status, body, "the answer is not Aliyun JSON", scrubber),
-    };
-    Error::new(
-        kind,
-        format!(
-            "the answer is not Aliyun JSON (a gateway or load balancer answered?), body \
-             starts: {:?}",
-            body_excerpt(body, scrubber)
-        ),
+    Error::unreadable_response(
+        status,
+        "the answer is not Aliyun JSON (a gateway or load balancer answered?)",
+        &body_excerpt(body, scrubber),
     )
-    .with_vendor(VendorDetail::new().http_status(status))
 }
 
 /// An Aliyun error body, classified.

@@ -275,6 +275,35 @@ impl Error {
         .with_vendor(VendorDetail::new().http_status(status))
     }
 
+    /// The vendor answered `status` with a body that is not in its format at all (a proxy's HTML
+    /// page, a cut-off body); `excerpt` is a short, secret-free piece of it.
+    ///
+    /// A throttling (429) or server-error (5xx) status still says what happened, and a later
+    /// attempt can succeed, so the error keeps that retryable kind
+    /// ([`ErrorKind::from_http_status`]). Any other status with such a body is
+    /// [`invalid_response`](Self::invalid_response). Both quote the excerpt the same way.
+    ///
+    /// ```
+    /// use vod_core::{Error, ErrorKind};
+    /// let err = Error::unreadable_response(502, "the answer is not JSON", "<html>");
+    /// assert_eq!(err.kind(), ErrorKind::Unavailable);
+    /// assert!(err.is_retryable());
+    /// assert_eq!(err.to_string(), r#"vendor unavailable: the answer is not JSON; body starts: "<html>" (HTTP 502)"#);
+    /// let err = Error::unreadable_response(200, "the answer is not JSON", "<html>");
+    /// assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    /// assert_eq!(err.http_status(), Some(200));
+    /// ```
+    pub fn unreadable_response(status: u16, what: impl fmt::Display, excerpt: &str) -> Self {
+        match status {
+            429 | 500..=599 => Self::new(
+                ErrorKind::from_http_status(status),
+                format!("{what}; body starts: {excerpt:?}"),
+            )
+            .with_vendor(VendorDetail::new().http_status(status)),
+            _ => Self::invalid_response(status, what, excerpt),
+        }
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -490,6 +519,25 @@ mod tests {
             (600, InvalidResponse),
         ] {
             assert_eq!(ErrorKind::from_http_status(status), kind, "HTTP {status}");
+        }
+    }
+
+    #[test]
+    fn unreadable_answers() {
+        let err = Error::unreadable_response(502, "answer is not JSON", "<html>");
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        assert!(err.is_retryable());
+        assert!(err.message().contains("<html>"), "{err}");
+        assert_eq!(err.http_status(), Some(502));
+        assert!(err.to_string().contains("(HTTP 502)"), "{err}");
+        assert_eq!(
+            Error::unreadable_response(429, "x", "").kind(),
+            ErrorKind::RateLimited
+        );
+        for status in [200, 400, 401, 404] {
+            let err = Error::unreadable_response(status, "answer is not JSON", "<html>");
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{status}");
+            assert_eq!(err.http_status(), Some(status));
         }
     }
 

@@ -62,8 +62,9 @@ impl Answer<'_> {
         Error::invalid_response(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
     }
 
+    /// A retryable error for 429 and 5xx, else an invalid response (`Error::unreadable_response`).
     fn unreadable(&self, what: &str) -> Error {
-        error::unreadable(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
+        Error::unreadable_response(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
     }
 }
 

@@ -121,20 +121,6 @@ pub(crate) fn vendor_error(status: u16, code: &str, message: Option<&str>) -> Er
     Error::new(kind, text).with_vendor(detail)
 }
 
-/// The error for an answer that is not a Wangsu envelope (an HTML page from a load balancer, a
-/// truncated body). A server error or throttling status is still that (retryable); anything else
-/// is an invalid response. Either way the error quotes a short, secret-free excerpt.
-pub(crate) fn unreadable(status: u16, what: &str, excerpt: &str) -> Error {
-    match status {
-        429 | 500..=599 => Error::new(
-            ErrorKind::from_http_status(status),
-            format!("{what}; body starts: {excerpt:?}"),
-        )
-        .with_vendor(VendorDetail::new().http_status(status)),
-        _ => Error::invalid_response(status, what, excerpt),
-    }
-}
-
 /// Vendor messages go into one-line errors: control characters become spaces, and a message
 /// longer than 300 characters is cut.
 fn one_line(message: &str) -> String {
@@ -291,23 +277,7 @@ mod tests {
         fn never_panics(status in 0u16..1000, code in ".{0,12}", message in "(.|\n){0,400}") {
             let err = vendor_error(status, &code, Some(&message));
             proptest::prop_assert!(!err.to_string().contains('\n'));
-            let _ = unreadable(status, "x", &message);
-        }
-    }
-
-    #[test]
-    fn unreadable_answers() {
-        let err = unreadable(502, "answer is not JSON", "<html>");
-        assert_eq!(err.kind(), Unavailable);
-        assert!(err.is_retryable());
-        assert!(err.message().contains("<html>"), "{err}");
-        assert_eq!(err.http_status(), Some(502));
-        assert!(err.to_string().contains("(HTTP 502)"), "{err}");
-        assert_eq!(unreadable(429, "x", "").kind(), RateLimited);
-        for status in [200, 400, 401, 404] {
-            let err = unreadable(status, "answer is not JSON", "<html>");
-            assert_eq!(err.kind(), InvalidResponse, "{status}");
-            assert_eq!(err.http_status(), Some(status));
+            let _ = Error::unreadable_response(status, "x", &message);
         }
     }
 }
