@@ -15,6 +15,7 @@
 //! - Text from the vendor can quote what we sent. Every vendor text that enters an error is
 //!   scrubbed of the caller's secrets first.
 
+use vod_core::text::{VENDOR_MESSAGE_CHARS, one_line};
 use vod_core::transport::excerpt;
 use vod_core::{Error, ErrorKind, VendorDetail};
 
@@ -280,22 +281,15 @@ pub(crate) fn from_body(status: u16, body: ErrorBody, ctx: AttemptContext<'_>) -
     Error::new(kind, message).with_vendor(detail)
 }
 
-/// The vendor's message as kept in [`VendorDetail::message`]: scrubbed of secrets, and without
-/// the string to sign a `SignatureDoesNotMatch` message quotes (the error message carries the
+/// The vendor's message as kept in [`VendorDetail::message`]: scrubbed of secrets, on one line
+/// and at most [`VENDOR_MESSAGE_CHARS`] characters, and without the string to sign a `SignatureDoesNotMatch` message quotes (the error message carries the
 /// comparison instead).
 fn vendor_message(message: &str, scrubber: &Scrubber) -> String {
     let text = match message.find(SERVER_STRING_TO_SIGN) {
         Some(at) => format!("{}{SERVER_STRING_TO_SIGN}<omitted>", &message[..at]),
         None => message.to_owned(),
     };
-    one_line(&scrubber.scrub(&text))
-}
-
-/// Control characters (the V3 string to sign has a newline) shown as spaces.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    one_line(&scrubber.scrub(&text), VENDOR_MESSAGE_CHARS)
 }
 
 /// How many characters of each string to sign a mismatch message shows.
@@ -363,7 +357,9 @@ fn redact_string_to_sign(text: &str, scrubber: &Scrubber) -> String {
         out.push_str(rest);
         text = out;
     }
-    one_line(&text)
+    // On one line (the V3 string to sign has a newline) and whole: the caller shows only the
+    // part around the first difference.
+    one_line(&text, usize::MAX)
 }
 
 /// The parts of `a` and `b` from a little before their first difference, and its position.

@@ -13,8 +13,8 @@
 //!   request id and HTTP status for support.
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
-//! - [`transport`], [`endpoint`] and [`validate`]: the pieces every adapter shares, so adapters
-//!   only say how their vendor signs, what it accepts and what it answers.
+//! - [`transport`], [`endpoint`], [`text`] and [`validate`]: the pieces every adapter shares, so
+//!   adapters only say how their vendor signs, what it accepts and what it answers.
 //!
 //! The core never depends on an adapter; adapters depend only on the core.
 
@@ -29,6 +29,7 @@ pub mod layer;
 mod provider;
 mod request;
 pub mod secret;
+pub mod text;
 pub mod transport;
 pub mod validate;
 

@@ -326,16 +326,7 @@ pub fn excerpt(body: &[u8], redact: &[&str]) -> String {
     for field in redact {
         text = redact_json_field(&text, field);
     }
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(EXCERPT_CHARS)
-        .collect();
-    if text.chars().count() > EXCERPT_CHARS {
-        format!("{one_line}...")
-    } else {
-        one_line
-    }
+    crate::text::one_line(&text, EXCERPT_CHARS)
 }
 
 fn redact_json_field(text: &str, field: &str) -> String {

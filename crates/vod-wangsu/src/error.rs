@@ -22,6 +22,7 @@
 //! 401 or 403; anything else there falls back on the status. They are checked in the order above,
 //! because a replay message may also mention the timestamp.
 
+use vod_core::text::{self, VENDOR_MESSAGE_CHARS};
 use vod_core::{Error, ErrorKind, VendorDetail, error::classify};
 
 /// Every error code of the vendor notes and the kind it maps to.
@@ -121,20 +122,10 @@ pub(crate) fn vendor_error(status: u16, code: &str, message: Option<&str>) -> Er
     Error::new(kind, text).with_vendor(detail)
 }
 
-/// Vendor messages go into one-line errors: control characters become spaces, and a message
-/// longer than 300 characters is cut.
+/// A vendor message or code as an error keeps it: trimmed, on one line, at most
+/// [`VENDOR_MESSAGE_CHARS`] characters.
 fn one_line(message: &str) -> String {
-    const MAX: usize = 300;
-    let mut out: String = message
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX)
-        .collect();
-    if message.trim().chars().count() > MAX {
-        out.push_str("...");
-    }
-    out
+    text::one_line(message.trim(), VENDOR_MESSAGE_CHARS)
 }
 
 #[cfg(test)]
