@@ -27,7 +27,7 @@ use vod_core::transport::{Attempt, Outgoing, Response, Transport};
 use vod_core::{Error, RefreshRequest, Result, Secret, UploadCredential, UploadRequest};
 
 use crate::decode::{self, Issue};
-use crate::error::{self, AttemptContext, Scrubber};
+use crate::error;
 use crate::sign::encode::encode_into;
 use crate::sign::{acs3, rpc};
 
@@ -49,7 +49,6 @@ pub(crate) struct Client {
     pub(crate) endpoint: Endpoint,
     pub(crate) credentials: Credentials,
     pub(crate) signature: SignatureVersion,
-    pub(crate) scrubber: Scrubber,
 }
 
 /// The signatures this crate implements.
@@ -192,9 +191,7 @@ impl Client {
         resume_id: Option<&str>,
     ) -> Result<UploadCredential> {
         read_answer(
-            response.status,
-            &response.body,
-            &self.scrubber,
+            response,
             signed.string_to_sign.as_deref(),
             Issue {
                 issued_at: signed
@@ -322,28 +319,22 @@ impl Client {
 
 /// Reads an answer: a 2xx with a credential, or an error body. Pure, for tests and fuzzing.
 pub(crate) fn read_answer(
-    status: u16,
-    body: &[u8],
-    scrubber: &Scrubber,
+    response: &Response,
     string_to_sign: Option<&str>,
     issue: Issue<'_>,
 ) -> Result<UploadCredential> {
-    let ctx = AttemptContext {
-        string_to_sign,
-        scrubber,
-    };
-    if !(200..300).contains(&status) {
-        return Err(error::from_answer(status, body, ctx));
+    if !(200..300).contains(&response.status) {
+        return Err(error::from_answer(response, string_to_sign));
     }
-    let parsed = decode::parse_body(body)
-        .map_err(|what| error::invalid_response(status, body, what, scrubber))?;
+    let parsed = decode::parse_body(&response.body).map_err(|what| response.invalid(what))?;
     if parsed.video_id.is_none() && parsed.code.is_some() {
         // An error in a success status: read it as one.
-        return Err(error::from_answer(status, body, ctx));
+        return Err(error::from_answer(response, string_to_sign));
     }
     let request_id = parsed.request_id.clone();
     decode::credential(parsed, &issue).map_err(|what| {
-        error::invalid_response(status, body, what, scrubber)
+        response
+            .invalid(what)
             .with_vendor(vod_core::VendorDetail::new().request_id(request_id))
     })
 }
@@ -585,16 +576,14 @@ mod tests {
             resume_id: None,
         };
         let body = br#"{"RequestId":"R","Code":"Throttling.User","Message":"slow"}"#;
-        let err = read_answer(200, body, &Scrubber::default(), None, issue.clone()).unwrap_err();
+        let err = read_answer(&error::response(200, body, &[]), None, issue.clone()).unwrap_err();
         assert_eq!(err.kind(), vod_core::ErrorKind::RateLimited);
         assert_eq!(err.request_id(), Some("R"));
         let err =
-            read_answer(200, b"<html>", &Scrubber::default(), None, issue.clone()).unwrap_err();
+            read_answer(&error::response(200, b"<html>", &[]), None, issue.clone()).unwrap_err();
         assert_eq!(err.kind(), vod_core::ErrorKind::InvalidResponse);
         let err = read_answer(
-            200,
-            br#"{"RequestId":"R2","VideoId":"v"}"#,
-            &Scrubber::default(),
+            &error::response(200, br#"{"RequestId":"R2","VideoId":"v"}"#, &[]),
             None,
             issue,
         )
@@ -624,9 +613,9 @@ mod tests {
         proptest! {
             #[test]
             fn on_arbitrary_bytes(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..512), sts in ".{0,64}") {
-                let scrubber = Scrubber::new(["CAIS+tok/en==", "secret"]);
-                let _ = read_answer(status, &body, &scrubber, Some(&sts), issue());
-                let _ = error::from_answer(status, &body, AttemptContext { string_to_sign: Some(&sts), scrubber: &scrubber });
+                let secrets = ["CAIS+tok/en==", "secret"];
+                let _ = read_answer(&error::response(status, &body, &secrets), Some(&sts), issue());
+                let _ = error::from_answer(&error::response(status, &body, &secrets), Some(&sts));
                 let _ = decode::decode_base64(&String::from_utf8_lossy(&body));
             }
 
@@ -640,7 +629,7 @@ mod tests {
                 expiration in prop_oneof![".{0,12}".prop_map(serde_json::Value::from), any::<i64>().prop_map(serde_json::Value::from), any::<f64>().prop_map(serde_json::Value::from)],
                 raw_auth in ".{0,40}",
             ) {
-                let scrubber = Scrubber::new(["CAIS+tok/en=="]);
+                let secrets = ["CAIS+tok/en=="];
                 let address = serde_json::json!({"Endpoint": endpoint, "Bucket": "b", "FileName": "f", "ObjectPrefix": code});
                 let auth = serde_json::json!({
                     "AccessKeyId": "STS.x", "AccessKeySecret": "s", "SecurityToken": "t",
@@ -652,14 +641,14 @@ mod tests {
                         "UploadAddress": b64(&address), "UploadAuth": auth_text,
                     });
                     let bytes = serde_json::to_vec(&body).unwrap();
-                    let _ = read_answer(status, &bytes, &scrubber, Some(&message), issue());
+                    let _ = read_answer(&error::response(status, &bytes, &secrets), Some(&message), issue());
                     for cut in [0, bytes.len() / 3, bytes.len() / 2, bytes.len().saturating_sub(1)] {
-                        let _ = read_answer(status, &bytes[..cut], &scrubber, None, issue());
+                        let _ = read_answer(&error::response(status, &bytes[..cut], &secrets), None, issue());
                     }
                 }
                 let quoted = format!("x server string to sign is:{message}");
                 let body = serde_json::json!({"Code": "SignatureDoesNotMatch", "Message": quoted});
-                let err = error::from_answer(400, &serde_json::to_vec(&body).unwrap(), AttemptContext { string_to_sign: Some(&code), scrubber: &scrubber });
+                let err = error::from_answer(&error::response(400, &serde_json::to_vec(&body).unwrap(), &secrets), Some(&code));
                 prop_assert!(!err.to_string().contains('\n'));
             }
         }

@@ -18,7 +18,7 @@ use vod_core::{Clock, Config, Error, NonceSource, Result, Secret};
 
 use crate::PROVIDER_NAME;
 use crate::client::{Client, Credentials, SignatureVersion};
-use crate::error::{REDACTED_FIELDS, Scrubber};
+use crate::error;
 use crate::provider::AliyunProvider;
 
 /// Builds an [`AliyunProvider`].
@@ -142,8 +142,9 @@ impl AliyunProviderBuilder {
             )
         })?;
 
-        let mut transport =
-            Transport::new(PROVIDER_NAME, &self.http)?.with_redacted_fields(REDACTED_FIELDS);
+        let secrets = [Some(&access_key_secret), security_token.as_ref()];
+        let redactor = error::redactor(secrets.into_iter().flatten().map(Secret::expose));
+        let mut transport = Transport::new(PROVIDER_NAME, &self.http)?.with_redactor(redactor);
         if let Some(clock) = self.clock {
             transport = transport.with_clock(clock);
         }
@@ -153,12 +154,6 @@ impl AliyunProviderBuilder {
         if let Some(client) = self.http_client {
             transport = transport.with_client(client);
         }
-        let scrubber = Scrubber::new(
-            [Some(&access_key_secret), security_token.as_ref()]
-                .into_iter()
-                .flatten()
-                .map(Secret::expose),
-        );
         Ok(AliyunProvider::new(Client {
             transport,
             endpoint,
@@ -168,7 +163,6 @@ impl AliyunProviderBuilder {
                 security_token,
             },
             signature,
-            scrubber,
         }))
     }
 }

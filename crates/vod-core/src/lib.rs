@@ -13,8 +13,8 @@
 //!   request id and HTTP status for support.
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
-//! - [`transport`], [`endpoint`], [`text`] and [`validate`]: the pieces every adapter shares, so
-//!   adapters only say how their vendor signs, what it accepts and what it answers.
+//! - [`transport`], [`endpoint`], [`redact`], [`text`] and [`validate`]: the pieces every adapter
+//!   shares, so adapters only say how their vendor signs, what it accepts and what it answers.
 //!
 //! The core never depends on an adapter; adapters depend only on the core.
 
@@ -27,6 +27,7 @@ pub mod endpoint;
 pub mod error;
 pub mod layer;
 mod provider;
+pub mod redact;
 mod request;
 pub mod secret;
 pub mod text;

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use tracing::Instrument;
 
 use crate::config::HttpConfig;
+use crate::redact::Redactor;
 use crate::{
     Clock, Error, ErrorKind, NonceSource, RandomNonce, Result, SkewCorrectedClock, SystemClock,
     VendorDetail,
@@ -23,8 +24,6 @@ use crate::{
 
 /// The most bytes read from a vendor answer; credential answers are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
-/// How many characters of an unreadable body an error quotes.
-pub const EXCERPT_CHARS: usize = 160;
 
 /// The time and nonce one attempt signs with.
 #[derive(Debug, Clone)]
@@ -50,7 +49,24 @@ pub struct Outgoing {
     pub body: Vec<u8>,
 }
 
-/// A vendor's answer, read whole.
+/// A vendor's answer, read whole, with the redaction rules of the transport that read it.
+///
+/// Adapters read answers from `&Response`. [`Response::new`] builds one without a transport, for
+/// testing a parser or for a custom transport:
+///
+/// ```
+/// use vod_core::ErrorKind;
+/// use vod_core::redact::Redactor;
+/// use vod_core::transport::Response;
+///
+/// let body = br#"<html>502 Bad Gateway, token "CAIS+sts/token=="</html>"#.to_vec();
+/// let response = Response::new(502, Default::default(), body)
+///     .with_redactor(Redactor::new().values(["CAIS+sts/token=="]));
+/// let err = response.unreadable("the answer is not JSON");
+/// assert_eq!(err.kind(), ErrorKind::Unavailable);
+/// assert!(err.message().contains("502 Bad Gateway"));
+/// assert!(!err.message().contains("CAIS"));
+/// ```
 #[derive(Debug)]
 pub struct Response {
     /// The HTTP status.
@@ -61,10 +77,34 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The time the base clock read when the answer arrived.
     pub received_at: OffsetDateTime,
-    redact: &'static [&'static str],
+    redactor: Arc<Redactor>,
 }
 
 impl Response {
+    /// An answer that arrived now (by the system clock) and redacts nothing: for tests and custom
+    /// transports. Add the provider's rules with [`Response::with_redactor`].
+    pub fn new(status: u16, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+            received_at: OffsetDateTime::now_utc(),
+            redactor: Arc::default(),
+        }
+    }
+
+    /// Redacts excerpts and errors of this answer with `redactor`.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = Arc::new(redactor);
+        self
+    }
+
+    /// The redaction rules, for vendor text that an error quotes other than through an excerpt
+    /// (a message, a hint): [`Redactor::scrub`] it.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
     /// A header's value, when present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)?.to_str().ok()
@@ -86,15 +126,21 @@ impl Response {
         (at - from).try_into().ok()
     }
 
-    /// A short excerpt of the body for error messages, with the values of secret JSON fields
-    /// replaced (the adapter names them).
+    /// A short excerpt of the body for error messages, redacted ([`Redactor::excerpt`]).
     pub fn excerpt(&self) -> String {
-        excerpt(&self.body, self.redact)
+        self.redactor.excerpt(&self.body)
     }
 
-    /// An invalid-response error: `what` went wrong reading this answer.
+    /// An invalid-response error: `what` went wrong reading this answer
+    /// ([`Error::invalid_response`], quoting [`Response::excerpt`]).
     pub fn invalid(&self, what: impl std::fmt::Display) -> Error {
         Error::invalid_response(self.status, what, &self.excerpt())
+    }
+
+    /// The error for an answer not in the vendor's format at all: retryable for 429 and 5xx, else
+    /// invalid ([`Error::unreadable_response`], quoting [`Response::excerpt`]).
+    pub fn unreadable(&self, what: impl std::fmt::Display) -> Error {
+        Error::unreadable_response(self.status, what, &self.excerpt())
     }
 }
 
@@ -106,7 +152,7 @@ pub struct Transport {
     clock: SkewCorrectedClock,
     nonces: Arc<dyn NonceSource>,
     request_id_headers: &'static [&'static str],
-    redact: &'static [&'static str],
+    redactor: Arc<Redactor>,
 }
 
 impl Transport {
@@ -130,7 +176,7 @@ impl Transport {
             clock: SkewCorrectedClock::new(Arc::new(SystemClock)),
             nonces: Arc::new(RandomNonce),
             request_id_headers: &[],
-            redact: &[],
+            redactor: Arc::default(),
         })
     }
 
@@ -158,9 +204,10 @@ impl Transport {
         self
     }
 
-    /// Names JSON fields whose values never appear in error excerpts.
-    pub fn with_redacted_fields(mut self, fields: &'static [&'static str]) -> Self {
-        self.redact = fields;
+    /// Redacts every answer's excerpts and errors with `redactor`: the JSON fields and secret
+    /// values that never appear in an error.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = Arc::new(redactor);
         self
     }
 
@@ -281,7 +328,7 @@ impl Transport {
                 return Err(Error::invalid_response(
                     status,
                     format!("answer larger than {MAX_BODY_BYTES} bytes"),
-                    &excerpt(&body, self.redact),
+                    &self.redactor.excerpt(&body),
                 ));
             }
             body.extend_from_slice(&chunk);
@@ -291,7 +338,7 @@ impl Transport {
             headers,
             body,
             received_at: self.clock.base_now(),
-            redact: self.redact,
+            redactor: Arc::clone(&self.redactor),
         })
     }
 }
@@ -318,55 +365,6 @@ fn transport_error(err: reqwest::Error) -> Error {
     Error::new(kind, format!("{what}{detail}")).with_source(err)
 }
 
-/// A short, single-line, secret-free excerpt of `body`: the values of the JSON string fields named
-/// in `redact` are replaced, wherever they appear, even in a truncated body.
-pub fn excerpt(body: &[u8], redact: &[&str]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut text = text.into_owned();
-    for field in redact {
-        text = redact_json_field(&text, field);
-    }
-    crate::text::one_line(&text, EXCERPT_CHARS)
-}
-
-fn redact_json_field(text: &str, field: &str) -> String {
-    let needle = format!("\"{field}\"");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find(&needle) {
-        let after_key = pos + needle.len();
-        out.push_str(&rest[..after_key]);
-        rest = &rest[after_key..];
-        let trimmed = rest.trim_start();
-        let Some(after_colon) = trimmed.strip_prefix(':') else {
-            continue;
-        };
-        let value = after_colon.trim_start();
-        let Some(inner) = value.strip_prefix('"') else {
-            continue;
-        };
-        // Find the closing quote, skipping escaped characters; a truncated value runs to the end.
-        let mut end = inner.len();
-        let mut escaped = false;
-        for (i, c) in inner.char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => {
-                    end = i;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        out.push_str(":\"");
-        out.push_str(crate::secret::REDACTED);
-        rest = &inner[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
 pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
     let format = time::macros::format_description!(
@@ -380,29 +378,6 @@ pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpts_redact_secret_fields_even_when_truncated() {
-        let body = br#"{"RequestId":"r1","UploadAuth":"eyJTZWN1cml0eVRva2VuIjoiQ0FJUyt0ZXN0L3Rva2VuPT0i","UploadAddress":"eyJF"#;
-        let text = excerpt(body, &["UploadAuth", "UploadAddress"]);
-        assert!(!text.contains("eyJT"), "{text}");
-        assert!(!text.contains("eyJF"), "{text}");
-        assert!(text.contains("\"RequestId\":\"r1\""), "{text}");
-        let text = excerpt(
-            br#"{"uploadToken" : "ak:sig:pol\"icy", "x":1}"#,
-            &["uploadToken"],
-        );
-        assert_eq!(text, r#"{"uploadToken":"<redacted>", "x":1}"#);
-    }
-
-    #[test]
-    fn excerpts_are_short_and_single_line() {
-        let body = "<html>\n<body>".to_string() + &"x".repeat(1000);
-        let text = excerpt(body.as_bytes(), &[]);
-        assert!(!text.contains('\n'));
-        assert!(text.chars().count() <= EXCERPT_CHARS + 3);
-        assert_eq!(excerpt(&[0xff, 0xfe, b'a'], &[]), "\u{fffd}\u{fffd}a");
-    }
 
     #[test]
     fn http_dates() {

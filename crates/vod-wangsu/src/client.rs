@@ -23,7 +23,7 @@ use vod_core::endpoint::Endpoint;
 use vod_core::transport::{Attempt, Outgoing, Transport};
 use vod_core::{Clock, Error, ErrorKind, Result, Secret, UploadCredential, UploadRequest};
 
-use crate::decode::{self, Answer, Issue};
+use crate::decode::{self, Issue};
 use crate::sign::{self, Algorithm, Request};
 
 /// The operation name in errors and tracing spans.
@@ -142,10 +142,7 @@ impl Client {
                 |attempt| self.outgoing(&body, attempt),
                 |response| {
                     decode::get_upload_token(
-                        Answer {
-                            status: response.status,
-                            body: &response.body,
-                        },
+                        response,
                         Issue {
                             issued_at: self.transport.clock().now(),
                             request_id: self.transport.header_request_id(response),

@@ -15,7 +15,7 @@ use vod_core::{Clock, Error, Result, Secret};
 
 use crate::WangsuProvider;
 use crate::client::{Client, REQUEST_ID_HEADERS};
-use crate::decode::{PROVIDER, REDACTED_FIELDS};
+use crate::decode::{self, PROVIDER};
 use crate::sign::Algorithm;
 
 /// The Cloud VoD API host, used with [`WangsuVariant::Ws3`] (`WS3-HMAC-SHA256`).
@@ -120,7 +120,7 @@ impl WangsuProviderBuilder {
         let endpoint = resolve_endpoint(self.config.endpoint.as_deref(), algorithm)?;
         let mut transport = Transport::new(PROVIDER, &self.http)?
             .with_request_id_headers(REQUEST_ID_HEADERS)
-            .with_redacted_fields(REDACTED_FIELDS);
+            .with_redactor(decode::redactor());
         if let Some(clock) = self.clock {
             transport = transport.with_clock(clock);
         }

@@ -28,8 +28,9 @@
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use vod_core::endpoint::with_scheme;
-use vod_core::transport::excerpt;
-use vod_core::{Error, Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarget};
+use vod_core::redact::Redactor;
+use vod_core::transport::Response;
+use vod_core::{Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarget};
 
 use crate::error;
 
@@ -43,30 +44,14 @@ pub const FALLBACK_LIFETIME: Duration = Duration::minutes(30);
 /// JSON fields whose values never appear in error excerpts.
 pub(crate) const REDACTED_FIELDS: &[&str] = &["uploadToken"];
 
+/// How answers are redacted before an error quotes them: the upload token's field. (The caller's
+/// secret key is never sent, so no answer can echo it.)
+pub(crate) fn redactor() -> Redactor {
+    Redactor::new().fields(REDACTED_FIELDS)
+}
+
 /// The provider name credentials carry.
 pub(crate) const PROVIDER: &str = "wangsu";
-
-/// The parts of an HTTP answer decoding reads. (`vod_core::transport::Response` has no public
-/// constructor, so tests could not build one; this view can be built from either.)
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Answer<'a> {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body bytes.
-    pub body: &'a [u8],
-}
-
-impl Answer<'_> {
-    /// An invalid-response error quoting a redacted excerpt, as `Response::invalid` builds it.
-    fn invalid(&self, what: impl std::fmt::Display) -> Error {
-        Error::invalid_response(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
-    }
-
-    /// A retryable error for 429 and 5xx, else an invalid response (`Error::unreadable_response`).
-    fn unreadable(&self, what: &str) -> Error {
-        Error::unreadable_response(self.status, what, &excerpt(self.body, REDACTED_FIELDS))
-    }
-}
 
 /// What the credential carries besides what the answer says.
 #[derive(Debug, Clone)]
@@ -143,8 +128,8 @@ struct Data {
 }
 
 /// Decodes an answer to Get Video Upload Token: the credential, or the error it reports.
-pub(crate) fn get_upload_token(answer: Answer<'_>, issue: Issue<'_>) -> Result<UploadCredential> {
-    let value: serde_json::Value = match serde_json::from_slice(answer.body) {
+pub(crate) fn get_upload_token(response: &Response, issue: Issue<'_>) -> Result<UploadCredential> {
+    let value: serde_json::Value = match serde_json::from_slice(&response.body) {
         Ok(value) => value,
         Err(e) => {
             let what = if e.is_eof() {
@@ -152,45 +137,45 @@ pub(crate) fn get_upload_token(answer: Answer<'_>, issue: Issue<'_>) -> Result<U
             } else {
                 "answer is not JSON"
             };
-            return Err(answer.unreadable(what));
+            return Err(response.unreadable(what));
         }
     };
     // Only an object: serde would also read a struct from a JSON array.
     if !value.is_object() {
-        return Err(answer.unreadable("answer is not a JSON object"));
+        return Err(response.unreadable("answer is not a JSON object"));
     }
     // Serde's message is not quoted: it could quote a value, and the excerpt says enough.
     let envelope: Envelope = serde_json::from_value(value)
-        .map_err(|_| answer.unreadable("answer is not the {code, message, data} envelope"))?;
+        .map_err(|_| response.unreadable("answer is not the {code, message, data} envelope"))?;
     let Some(code) = envelope.code.as_ref().map(Code::text) else {
-        return Err(if answer.status >= 400 {
-            answer.unreadable("error answer has no `code`")
+        return Err(if response.status >= 400 {
+            response.unreadable("error answer has no `code`")
         } else {
-            answer.invalid("answer has no `code`")
+            response.invalid("answer has no `code`")
         });
     };
     if code != "200" {
         let message = envelope.message.as_ref().and_then(message_text);
         return Err(error::vendor_error(
-            answer.status,
+            response.status,
             &code,
             message.as_deref(),
         ));
     }
     let data: Data = match envelope.data {
         Some(value @ serde_json::Value::Object(_)) => serde_json::from_value(value)
-            .map_err(|_| answer.invalid("`data` has a field of an unexpected type"))?,
-        _ => return Err(answer.invalid("code 200 without a `data` object")),
+            .map_err(|_| response.invalid("`data` has a field of an unexpected type"))?,
+        _ => return Err(response.invalid("code 200 without a `data` object")),
     };
-    credential(answer, data, issue)
+    credential(response, data, issue)
 }
 
-fn credential(answer: Answer<'_>, data: Data, issue: Issue<'_>) -> Result<UploadCredential> {
+fn credential(response: &Response, data: Data, issue: Issue<'_>) -> Result<UploadCredential> {
     let required = |value: Option<Text>, name: &str| {
         value
             .map(Text::into_string)
             .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| answer.invalid(format!("`data.{name}` is missing or empty")))
+            .ok_or_else(|| response.invalid(format!("`data.{name}` is missing or empty")))
     };
     let video_id = required(data.video_id, "videoId")?;
     let upload_url = required(data.upload_url, "uploadUrl")?;
@@ -293,14 +278,13 @@ mod tests {
         }
     }
 
+    /// The answer as the transport hands it over.
+    fn response(status: u16, body: &[u8]) -> Response {
+        Response::new(status, Default::default(), body.to_vec()).with_redactor(redactor())
+    }
+
     fn decode(status: u16, body: &str) -> Result<UploadCredential> {
-        get_upload_token(
-            Answer {
-                status,
-                body: body.as_bytes(),
-            },
-            issue(),
-        )
+        get_upload_token(&response(status, body.as_bytes()), issue())
     }
 
     fn success(code: &str, token: &str) -> String {
@@ -505,7 +489,7 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics_on_bytes(status in 100u16..1000, body in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = get_upload_token(Answer { status, body: &body }, issue());
+            let _ = get_upload_token(&response(status, &body), issue());
         }
 
         #[test]
@@ -527,9 +511,9 @@ mod tests {
                 serde_json::Value::String(message),
                 serde_json::Value::String(token),
             );
-            let _ = get_upload_token(Answer { status, body: body.as_bytes() }, issue());
+            let _ = get_upload_token(&response(status, body.as_bytes()), issue());
             let cut = cut.min(body.len());
-            let _ = get_upload_token(Answer { status, body: &body.as_bytes()[..cut] }, issue());
+            let _ = get_upload_token(&response(status, &body.as_bytes()[..cut]), issue());
         }
     }
 }
