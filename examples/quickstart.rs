@@ -106,8 +106,8 @@ fn show(c: &UploadCredential) {
     match &c.target {
         UploadTarget::Oss(t) => {
             println!(
-                "  upload to  PUT {}/{} (bucket {})",
-                t.endpoint, t.object_key, t.bucket
+                "  upload to  PUT {} (OSS, signed with the STS key)",
+                t.object_url()
             );
             println!(
                 "  sts key    {} secret {} token {}",

@@ -193,6 +193,40 @@ impl OssTarget {
             security_token,
         }
     }
+
+    /// The object's URL in OSS's virtual-host style, `{scheme}://{bucket}.{endpoint host}/{key}`:
+    /// where a PutObject or multipart upload goes.
+    ///
+    /// ```
+    /// # use vod_core::{OssTarget, Secret};
+    /// let t = OssTarget::new(
+    ///     "https://oss-cn-shanghai.aliyuncs.com", "outin-1", "sv/a b.mp4", None, None,
+    ///     "STS.id", Secret::new("s"), Secret::new("t"),
+    /// );
+    /// assert_eq!(t.object_url(), "https://outin-1.oss-cn-shanghai.aliyuncs.com/sv/a%20b.mp4");
+    /// ```
+    pub fn object_url(&self) -> String {
+        let (scheme, host) = match self.endpoint.split_once("://") {
+            Some((scheme, rest)) => (scheme, rest),
+            None => ("https", self.endpoint.as_str()),
+        };
+        let host = host.trim_end_matches('/');
+        let mut url = format!("{scheme}://{}.{host}/", self.bucket);
+        for (i, segment) in self.object_key.split('/').enumerate() {
+            if i > 0 {
+                url.push('/');
+            }
+            for byte in segment.bytes() {
+                match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        url.push(byte as char)
+                    }
+                    _ => url.push_str(&format!("%{byte:02X}")),
+                }
+            }
+        }
+        url
+    }
 }
 
 /// A Wangsu storage upload target with its upload token.

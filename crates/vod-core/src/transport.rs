@@ -359,9 +359,13 @@ fn transport_error(err: reqwest::Error) -> Error {
         _ if err.is_connect() => "cannot connect to the vendor",
         _ => "the connection failed before a whole answer arrived",
     };
-    let detail = std::error::Error::source(&err)
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default();
+    // The innermost cause says what happened ("Connection refused (os error 111)"); the layers
+    // above it only say where ("client error (Connect)").
+    let mut cause = std::error::Error::source(&err);
+    while let Some(deeper) = cause.and_then(std::error::Error::source) {
+        cause = Some(deeper);
+    }
+    let detail = cause.map(|s| format!(": {s}")).unwrap_or_default();
     Error::new(kind, format!("{what}{detail}")).with_source(err)
 }
 

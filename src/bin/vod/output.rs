@@ -17,10 +17,7 @@ pub fn credential(cred: &UploadCredential, json: bool) {
     println!("media id:   {}", cred.media_id);
     match &cred.target {
         UploadTarget::Oss(t) => {
-            println!(
-                "upload to:  oss://{}/{} via {}",
-                t.bucket, t.object_key, t.endpoint
-            );
+            println!("upload to:  PUT {}", t.object_url());
             println!(
                 "sts key id: {} (secret and security token redacted)",
                 t.access_key_id
