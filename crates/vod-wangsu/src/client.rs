@@ -10,9 +10,10 @@
 //! sends the same body again) would sign alike and the second would be refused. To keep every
 //! signature new, a request whose body was already signed at the same second (or later) signs
 //! with the next unused second instead ([`Timestamps`]): at most a few seconds ahead, well inside
-//! the gateway's 5-minute window. This only works within one provider (and its clones); two
-//! processes sending identical requests in the same second can still collide, and get a
-//! retryable `Unavailable`.
+//! the gateway's 5-minute window. Within one provider (and its clones) that avoids collisions;
+//! two processes sending identical requests in the same second (a create in one, a refresh in
+//! another) can still collide: the gateway then refuses the later one as repeated, and the call
+//! signs again a second later, a few times, before giving up with a retryable `Unavailable`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -136,8 +137,8 @@ impl Client {
     ) -> Result<UploadCredential> {
         let body = body(params)?;
         let file_id = params.file_id.unwrap_or_default();
-        self.transport
-            .call(
+        let call = || {
+            self.transport.call(
                 OPERATION,
                 |attempt| self.outgoing(&body, attempt),
                 |response| {
@@ -152,7 +153,20 @@ impl Client {
                     )
                 },
             )
-            .await
+        };
+        let mut result = call().await;
+        // Someone else signed this very body in this very second (a create in another process,
+        // then a refresh here): `Timestamps` hands out the next second on each try.
+        for _ in 0..REPEATED_REQUEST_RETRIES {
+            match &result {
+                Err(err) if crate::error::is_repeated_request(err) => {
+                    tracing::debug!("wangsu refused a repeated request; signing a second later");
+                    result = call().await;
+                }
+                _ => break,
+            }
+        }
+        result
     }
 
     /// The signed request for one attempt: the body as given, signed at the attempt's time.
@@ -197,6 +211,10 @@ impl Client {
         })
     }
 }
+
+/// How many times a request the gateway refused as repeated is signed again, each a second later
+/// (so as many processes may send the same body in the same second).
+const REPEATED_REQUEST_RETRIES: usize = 4;
 
 /// The seconds each recent body was signed at, so that no signature repeats (see the module
 /// docs).

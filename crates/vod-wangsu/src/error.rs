@@ -76,6 +76,17 @@ pub fn gateway_kind(message: &str) -> Option<ErrorKind> {
     }
 }
 
+/// True when `err` is the gateway refusing a repeated signed request: the same body signed in the
+/// same second elsewhere (another process, another host). Signing again in the next second passes.
+pub(crate) fn is_repeated_request(err: &Error) -> bool {
+    err.kind() == ErrorKind::Unavailable
+        && err.http_status() == Some(401)
+        && err
+            .vendor()
+            .and_then(|v| v.message.as_deref())
+            .is_some_and(|m| gateway_kind(m) == Some(ErrorKind::Unavailable))
+}
+
 /// The kind of an error answer with this code and message, arriving with this HTTP status.
 ///
 /// The table decides first; then the gateway keywords (for codes and statuses 401/403); then the

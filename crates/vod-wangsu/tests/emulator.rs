@@ -361,11 +361,12 @@ async fn identical_requests_in_one_second_are_not_repeated_requests() {
 }
 
 #[tokio::test]
-async fn a_repeated_request_is_retryable() {
+async fn a_request_repeated_by_another_process_signs_again_a_second_later() {
     for variant in VARIANTS {
         let (emulator, handle) = emulator().await;
         // Two providers (as two processes would) with the same frozen clock send the same
-        // request: the same signature twice.
+        // request: the same signature twice. The second is refused as repeated, signs again with
+        // the next second, and passes.
         let clock = Arc::new(FixedClock(OffsetDateTime::now_utc()));
         let first = builder(&emulator, variant)
             .clock(clock.clone())
@@ -373,12 +374,40 @@ async fn a_repeated_request_is_retryable() {
             .unwrap();
         let second = builder(&emulator, variant).clock(clock).build().unwrap();
         let request = UploadRequest::new("a.mp4").resume_id("same");
-        first.create_upload(&request).await.unwrap();
-        let err = second.create_upload(&request).await.unwrap_err();
+        let a = first.create_upload(&request).await.unwrap();
+        let b = second
+            .create_upload(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{variant:?}: {e}"));
+        assert_eq!(a.media_id, b.media_id);
+        assert_eq!(calls(&handle), 3);
+    }
+}
+
+#[tokio::test]
+async fn a_request_refused_as_repeated_every_time_is_retryable() {
+    for variant in VARIANTS {
+        let (emulator, handle) = emulator().await;
+        let provider = provider(&emulator, variant);
+        handle.inject(
+            Fault::new(
+                Vendor::Wangsu,
+                FaultKind::VendorError {
+                    code: "401".into(),
+                    message: "repeated request".into(),
+                    http_status: 401,
+                },
+            )
+            .times(5),
+        );
+        let err = provider
+            .create_upload(&UploadRequest::new("a.mp4"))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unavailable, "{variant:?}: {err}");
         assert!(err.is_retryable());
         assert_eq!(err.message(), "repeated request");
-        assert_eq!(calls(&handle), 2);
+        assert_eq!(calls(&handle), 5);
     }
 }
 

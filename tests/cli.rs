@@ -1,0 +1,274 @@
+//! The `vod` binary end to end: against the emulator, with bad input and bad config.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use vod::emulator::{Emulator, EmulatorConfig};
+
+fn vod(config: Option<&std::path::Path>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vod"));
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    // The tests' outcome must not depend on the developer's environment.
+    for var in [
+        "VOD_CONFIG",
+        "VOD_PROVIDER",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "WANGSU_ACCESS_KEY",
+        "WANGSU_SECRET_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vod runs");
+    let mut input = child.stdin.take().unwrap();
+    // The process may exit before reading its input (a usage error): that is not a failure.
+    let _ = input.write_all(stdin.unwrap_or("").as_bytes());
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn config_file(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+fn scratch() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vod-cli-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+fn both_vendors(emulator: &Emulator, provider: &str, secret: &str) -> String {
+    format!(
+        "provider = \"{provider}\"\n[aliyun]\naccess_key_id = \"{ak}\"\naccess_key_secret = \"{secret}\"\nendpoint = \"{a}\"\n[wangsu]\naccess_key = \"{ak}\"\nsecret_key = \"{secret}\"\nendpoint = \"{w}\"\n[http]\nmax_attempts = 1\n",
+        ak = support::AK,
+        a = emulator.aliyun_url(),
+        w = emulator.wangsu_url(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_and_refresh_with_each_vendor() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let dir = scratch();
+    for provider in ["aliyun", "wangsu"] {
+        let cfg = config_file(
+            &dir,
+            &format!("{provider}.toml"),
+            &both_vendors(&emulator, provider, support::SK),
+        );
+
+        let out = vod(
+            Some(&cfg),
+            &[
+                "create",
+                "--file-name",
+                "clip.mp4",
+                "--title",
+                "Clip",
+                "--tags",
+                "a,b",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        let summary = text(&out.stdout);
+        assert!(
+            summary.contains(&format!("provider:   {provider}")),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("<redacted>") || summary.contains("redacted"),
+            "{summary}"
+        );
+
+        let out = vod(
+            Some(&cfg),
+            &["create", "--file-name", "clip.mp4", "--json"],
+            None,
+        );
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        let json = text(&out.stdout);
+        let cred: vod::UploadCredential =
+            serde_json::from_str(&json).expect("create --json prints a credential");
+        // The summary never shows a secret; the JSON handover does.
+        for secret in support::secrets_of(&cred) {
+            assert!(!summary.contains(&secret));
+            assert!(json.contains(&secret));
+        }
+
+        let out = vod(Some(&cfg), &["refresh", "--from", "-"], Some(&json));
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(&cred.media_id));
+        let file = config_file(&dir, "cred.json", &json);
+        let out = vod(
+            Some(&cfg),
+            &["refresh", "--from", file.to_str().unwrap(), "--json"],
+            None,
+        );
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        let fresh: vod::UploadCredential = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(fresh.media_id, cred.media_id);
+    }
+    let aliyun = config_file(
+        &dir,
+        "aliyun.toml",
+        &both_vendors(&emulator, "aliyun", support::SK),
+    );
+    let out = vod(
+        Some(&aliyun),
+        &["create", "--file-name", "clip.mp4", "--json"],
+        None,
+    );
+    let cred: vod::UploadCredential = serde_json::from_slice(&out.stdout).unwrap();
+    let out = vod(
+        Some(&aliyun),
+        &["refresh", "--video-id", &cred.media_id],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vendor_errors_exit_1_with_one_line() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let dir = scratch();
+    let cfg = config_file(
+        &dir,
+        "bad.toml",
+        &both_vendors(&emulator, "aliyun", "not-the-secret"),
+    );
+    let out = vod(Some(&cfg), &["create", "--file-name", "clip.mp4"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: unauthenticated"), "{err}");
+    assert!(
+        err.contains("SignatureDoesNotMatch") && err.contains("request id"),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-secret"), "{err}");
+
+    let good = config_file(
+        &dir,
+        "good.toml",
+        &both_vendors(&emulator, "aliyun", support::SK),
+    );
+    let out = vod(
+        Some(&good),
+        &["refresh", "--video-id", "00000000000000000000000000000000"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error: not found"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_config_and_input_errors_exit_2_without_panicking() {
+    let dir = scratch();
+    let missing_secret = config_file(
+        &dir,
+        "m.toml",
+        "provider = \"aliyun\"\n[aliyun]\naccess_key_id = \"id\"\n",
+    );
+    let unknown_key = config_file(
+        &dir,
+        "u.toml",
+        "provider = \"aliyun\"\n[aliyun]\naccess_key_idd = \"id\"\n",
+    );
+    let not_toml = config_file(&dir, "n.toml", "provider = \n");
+    let ok = config_file(
+        &dir,
+        "ok.toml",
+        "provider = \"aliyun\"\n[aliyun]\naccess_key_id = \"id\"\naccess_key_secret = \"s\"\nendpoint = \"http://127.0.0.1:9\"\n",
+    );
+    let cases: &[(Option<&std::path::Path>, &[&str], &str)] = &[
+        (
+            Some(&missing_secret),
+            &["create", "--file-name", "a.mp4"],
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        ),
+        (
+            Some(&unknown_key),
+            &["create", "--file-name", "a.mp4"],
+            "access_key_idd",
+        ),
+        (
+            Some(&not_toml),
+            &["create", "--file-name", "a.mp4"],
+            "invalid config",
+        ),
+        (
+            Some(std::path::Path::new("/nonexistent/vod.toml")),
+            &["create", "--file-name", "a.mp4"],
+            "/nonexistent/vod.toml",
+        ),
+        (None, &["create", "--file-name", "a.mp4"], "VOD_PROVIDER"),
+        (Some(&ok), &["create", "--file-name", "noext"], "file_name"),
+        (
+            Some(&ok),
+            &["create", "--file-name", "a.mp4", "--title", ""],
+            "title",
+        ),
+        (Some(&ok), &["refresh", "--from", "-"], "not a credential"),
+        (Some(&ok), &["create"], "--file-name"),
+        (
+            Some(&ok),
+            &["create", "--file-name", "a.mp4", "--file-size", "-1"],
+            "-1",
+        ),
+        (Some(&ok), &["refresh"], "--from"),
+        (Some(&ok), &["frobnicate"], "frobnicate"),
+    ];
+    for (cfg, args, expect) in cases {
+        let out = vod(*cfg, args, Some("{not json"));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(expect),
+            "{args:?}: expected {expect:?} in {err}"
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn help_says_json_prints_secrets() {
+    let out = vod(None, &["create", "--help"], None);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("INCLUDES THE SECRETS"));
+}
