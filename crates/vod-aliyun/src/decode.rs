@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use vod_core::endpoint::with_scheme;
+use vod_core::transport::Response;
 use vod_core::{OssTarget, Secret, UploadCredential, UploadTarget};
 
 use crate::PROVIDER_NAME;
@@ -101,6 +102,44 @@ pub(crate) struct Issue<'a> {
     pub(crate) file_name: &'a str,
     /// The caller's resume id, kept as given (Aliyun has no use for it).
     pub(crate) resume_id: Option<&'a str>,
+}
+
+/// Reads an answer to `CreateUploadVideo` or `RefreshUploadVideo` exactly as the provider reads
+/// every answer, without the HTTP exchange: a 2xx answer becomes the credential it carries, any
+/// other answer the [`Error`](vod_core::Error) it says. Public for benchmarks (the workspace's
+/// `benches/decode.rs`) and for tools that hold a raw answer.
+///
+/// `issued_at` is when the request was signed: when the answer has no `ExpireUTCTime`, the
+/// credential's lifetime counts from it. `file_name` and `resume_id` are kept in the credential,
+/// as the provider keeps the request's. Errors quote the answer with the credential fields
+/// redacted, as the provider's do (the caller's own keys are unknown here, so this function
+/// cannot scrub them from an answer that echoes them).
+///
+/// ```
+/// use vod_core::transport::Response;
+///
+/// let body = br#"{"RequestId":"R","Code":"Throttling.User","Message":"slow down"}"#;
+/// let answer = Response::new(400, Default::default(), body.to_vec());
+/// let err = vod_aliyun::read_answer(answer, time::OffsetDateTime::now_utc(), "a.mp4", None)
+///     .unwrap_err();
+/// assert_eq!(err.kind(), vod_core::ErrorKind::RateLimited);
+/// ```
+pub fn read_answer(
+    response: Response,
+    issued_at: OffsetDateTime,
+    file_name: &str,
+    resume_id: Option<&str>,
+) -> vod_core::Result<UploadCredential> {
+    let response = response.with_redactor(crate::error::redactor(std::iter::empty()));
+    crate::client::read_answer(
+        &response,
+        None,
+        Issue {
+            issued_at,
+            file_name,
+            resume_id,
+        },
+    )
 }
 
 /// Parses the top level of a 2xx answer.

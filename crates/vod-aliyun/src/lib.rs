@@ -91,7 +91,7 @@ pub mod validate;
 
 pub use client::API_VERSION;
 pub use config::AliyunProviderBuilder;
-pub use decode::DEFAULT_LIFETIME;
+pub use decode::{DEFAULT_LIFETIME, read_answer};
 pub use provider::AliyunProvider;
 
 /// The provider's name, in config and in credentials.
