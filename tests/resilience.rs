@@ -212,3 +212,52 @@ async fn concurrent_callers_of_a_failing_refresh_share_one_failure() {
     }
     assert_eq!(h.refresh_calls() - before, 1);
 }
+
+/// Hands out nonces like the default source, and remembers them.
+#[derive(Debug, Default)]
+struct RecordingNonces(std::sync::Mutex<Vec<String>>);
+
+impl vod::NonceSource for RecordingNonces {
+    fn nonce(&self) -> String {
+        let nonce = vod::RandomNonce.nonce();
+        self.0.lock().unwrap().push(nonce.clone());
+        nonce
+    }
+}
+
+#[tokio::test]
+async fn each_retry_is_signed_afresh_with_a_new_nonce() {
+    use vod::aliyun::AliyunProvider;
+    use vod::config::AliyunSignature;
+    use vod::layer::{Retry, RetryPolicy};
+
+    for signature in [AliyunSignature::V1, AliyunSignature::V3] {
+        let h = Harness::start(&PROVIDERS[0], "max_attempts = 1").await;
+        let nonces = Arc::new(RecordingNonces::default());
+        let provider = AliyunProvider::builder()
+            .access_key_id(support::AK)
+            .access_key_secret(support::SK)
+            .endpoint(h.emulator.aliyun_url())
+            .signature(signature)
+            .nonces(nonces.clone())
+            .build()
+            .unwrap();
+        let provider = Retry::new(
+            provider,
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(10)),
+        );
+        h.inject(2, (PROVIDERS[0].throttled)());
+        provider.create_upload(&request()).await.unwrap();
+        let used = nonces.0.lock().unwrap().clone();
+        assert_eq!(used.len(), 3, "{signature:?}: {used:?}");
+        let distinct: std::collections::HashSet<_> = used.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            3,
+            "{signature:?}: a nonce was reused: {used:?}"
+        );
+        assert_eq!(h.create_calls(), 3);
+    }
+}
