@@ -127,6 +127,47 @@ struct Data {
     http_dns_serve: Option<Text>,
 }
 
+/// Reads an answer to Get Video Upload Token exactly as the provider reads every answer, without
+/// the HTTP exchange: the credential it carries, or the error it reports. Public for benchmarks
+/// (the workspace's `benches/decode.rs`) and for tools that hold a raw answer.
+///
+/// `issued_at` is the time of issue (the provider uses its clock when the answer arrives): the
+/// credential's fallback lifetime counts from it. `file_name` and `resume_id` are the
+/// `originFileName` and `fileId` that were sent; the credential keeps them for refreshing. The
+/// request id is read from the `X-WS-RequestId` or `x-cnc-request-id` header, and errors quote
+/// the answer with the upload token redacted, as the provider's do.
+///
+/// ```
+/// use vod_core::transport::Response;
+///
+/// let body = br#"{"code":1500,"message":"originFileName is invalid"}"#;
+/// let answer = Response::new(200, Default::default(), body.to_vec());
+/// let err = vod_wangsu::read_answer(answer, time::OffsetDateTime::now_utc(), "a.mp4", "f1")
+///     .unwrap_err();
+/// assert_eq!(err.kind(), vod_core::ErrorKind::InvalidInput);
+/// ```
+pub fn read_answer(
+    response: Response,
+    issued_at: OffsetDateTime,
+    file_name: &str,
+    resume_id: &str,
+) -> Result<UploadCredential> {
+    let response = response.with_redactor(redactor());
+    let request_id = crate::client::REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| response.header(name))
+        .map(str::to_owned);
+    get_upload_token(
+        &response,
+        Issue {
+            issued_at,
+            request_id,
+            file_name,
+            resume_id,
+        },
+    )
+}
+
 /// Decodes an answer to Get Video Upload Token: the credential, or the error it reports.
 pub(crate) fn get_upload_token(response: &Response, issue: Issue<'_>) -> Result<UploadCredential> {
     let value: serde_json::Value = match serde_json::from_slice(&response.body) {

@@ -121,6 +121,6 @@ pub mod token;
 mod validate;
 
 pub use config::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, UPLOAD_TOKEN_PATH, WangsuProviderBuilder};
-pub use decode::FALLBACK_LIFETIME;
+pub use decode::{FALLBACK_LIFETIME, read_answer};
 pub use provider::WangsuProvider;
 pub use validate::{MAX_FILE_NAME_CHARS, MAX_RESUME_ID_CHARS, MAX_SUBTITLES};
