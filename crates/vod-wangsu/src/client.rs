@@ -219,11 +219,19 @@ const REPEATED_REQUEST_RETRIES: usize = 4;
 /// The seconds each recent body was signed at, so that no signature repeats (see the module
 /// docs).
 #[derive(Default)]
-pub(crate) struct Timestamps(Mutex<HashMap<[u8; 32], u64>>);
+pub(crate) struct Timestamps(Mutex<Seen>);
+
+#[derive(Default)]
+struct Seen {
+    /// The latest second each recent body (by SHA-256) was signed at.
+    by_body: HashMap<[u8; 32], u64>,
+    /// The second of the last sweep of stale entries.
+    swept_at: u64,
+}
 
 impl std::fmt::Debug for Timestamps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let recent = self.0.lock().map_or(0, |seen| seen.len());
+        let recent = self.0.lock().map_or(0, |seen| seen.by_body.len());
         write!(f, "Timestamps {{ recent: {recent} }}")
     }
 }
@@ -239,13 +247,17 @@ impl Timestamps {
         let digest: [u8; 32] = Sha256::digest(body).into();
         let ahead = |ts: u64| ts >= now && ts - now <= Self::MAX_AHEAD_SECS;
         let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Entries in the past cannot collide any more; the map holds only this second's bodies.
-        seen.retain(|_, ts| ahead(*ts));
-        let timestamp = match seen.get(&digest) {
-            Some(&last) => last + 1,
-            None => now,
+        // Entries in the past cannot collide any more. Dropping them costs a pass over the map,
+        // so it happens once a second, not once a call; a stale entry met before then is ignored.
+        if seen.swept_at != now {
+            seen.by_body.retain(|_, ts| ahead(*ts));
+            seen.swept_at = now;
+        }
+        let timestamp = match seen.by_body.get(&digest) {
+            Some(&last) if ahead(last) => last + 1,
+            _ => now,
         };
-        seen.insert(digest, timestamp);
+        seen.by_body.insert(digest, timestamp);
         timestamp
     }
 }
