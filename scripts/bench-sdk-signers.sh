@@ -56,18 +56,10 @@ machine() {
 echo "==> $(machine)"
 echo "==> load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-pip_quiet=(-q --disable-pip-version-check --no-input)
-packages=(aliyun-python-sdk-core alibabacloud-tea-openapi wangsu-sdk-python)
 venv="$work/venv"
-echo "==> installing ${packages[*]} into a throwaway virtualenv"
-if python3 -m venv "$venv" >/dev/null 2>&1; then
-    "$venv/bin/python" -m pip install "${pip_quiet[@]}" "${packages[@]}"
-else
-    # Debian and Ubuntu ship venv without ensurepip unless python3-venv is installed.
-    rm -rf "$venv"
-    python3 -m venv --without-pip "$venv"
-    python3 -m pip --python "$venv/bin/python" install "${pip_quiet[@]}" "${packages[@]}"
-fi
+# shellcheck source=lib/venv.sh
+source "$root/scripts/lib/venv.sh"
+make_venv "$venv" aliyun-python-sdk-core alibabacloud-tea-openapi wangsu-sdk-python
 
 cd "$root"
 echo "==> building the Rust side (release)"

@@ -54,19 +54,10 @@ fi
 mkdir -p "$(dirname "$out")"
 out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
 
-pip_quiet=(-q --disable-pip-version-check --no-input)
-packages=(aliyun-python-sdk-core alibabacloud-tea-openapi alibabacloud-openapi-util)
 venv="$work/venv"
-echo "installing ${packages[*]} into a throwaway virtualenv"
-if python3 -m venv "$venv" >/dev/null 2>&1; then
-    "$venv/bin/python" -m pip install "${pip_quiet[@]}" "${packages[@]}"
-else
-    # Debian and Ubuntu ship venv without ensurepip unless python3-venv is installed:
-    # make the environment without pip and install into it with the system pip.
-    rm -rf "$venv"
-    python3 -m venv --without-pip "$venv"
-    python3 -m pip --python "$venv/bin/python" install "${pip_quiet[@]}" "${packages[@]}"
-fi
+# shellcheck source=lib/venv.sh
+source "$root/scripts/lib/venv.sh"
+make_venv "$venv" aliyun-python-sdk-core alibabacloud-tea-openapi alibabacloud-openapi-util
 
 echo "signing $cases RPC and $cases ACS3 random cases with the official SDKs (seed $seed)"
 "$venv/bin/python" "$root/scripts/crosscheck/aliyun_sign.py" --cases "$cases" --seed "$seed" \

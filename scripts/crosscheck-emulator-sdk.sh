@@ -57,19 +57,10 @@ target_dir="$(cargo metadata --format-version 1 --no-deps \
 emulator="$target_dir/debug/vod-emulator"
 [[ -x "$emulator" ]] || { echo "no emulator binary at $emulator" >&2; exit 1; }
 
-pip_quiet=(-q --disable-pip-version-check --no-input)
-packages=(aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod20170321 wangsu-sdk-python)
 venv="$work/venv"
-echo "installing ${packages[*]} into a throwaway virtualenv"
-if python3 -m venv "$venv" >/dev/null 2>&1; then
-    "$venv/bin/python" -m pip install "${pip_quiet[@]}" "${packages[@]}"
-else
-    # Debian and Ubuntu ship venv without ensurepip unless python3-venv is installed:
-    # make the environment without pip and install into it with the system pip.
-    rm -rf "$venv"
-    python3 -m venv --without-pip "$venv"
-    python3 -m pip --python "$venv/bin/python" install "${pip_quiet[@]}" "${packages[@]}"
-fi
+# shellcheck source=lib/venv.sh
+source "$root/scripts/lib/venv.sh"
+make_venv "$venv" aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod20170321 wangsu-sdk-python
 
 echo "starting $emulator"
 # Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller.

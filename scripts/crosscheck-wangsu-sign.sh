@@ -47,21 +47,9 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 venv="$work/venv"
 py="$venv/bin/python"
-echo "==> virtualenv in $venv"
-if python3 -m venv "$venv" 2>"$work/venv.log"; then
-  pip=("$py" -m pip)
-else
-  # Some distributions ship python3 without ensurepip; then install into the venv with the
-  # system pip instead.
-  echo "    (python3 -m venv failed: $(tail -n 1 "$work/venv.log"); using the system pip)"
-  rm -rf "$venv"
-  python3 -m venv --without-pip "$venv"
-  pip=(python3 -m pip --python "$py")
-fi
-
-sdk="wangsu-sdk-python${WANGSU_SDK_VERSION:+==$WANGSU_SDK_VERSION}"
-echo "==> pip install $sdk"
-"${pip[@]}" install -q --disable-pip-version-check "$sdk"
+# shellcheck source=lib/venv.sh
+source "$root/scripts/lib/venv.sh"
+make_venv "$venv" "wangsu-sdk-python${WANGSU_SDK_VERSION:+==$WANGSU_SDK_VERSION}"
 
 echo "==> SDK signs $cases random cases (seed $seed; replay with XCHECK_SEED=$seed)"
 "$py" "$here/crosscheck/wangsu_sign.py" --cases "$cases" --seed "$seed" --out "$out"
