@@ -37,7 +37,10 @@ pub struct Attempt {
 }
 
 /// A signed request ready to send.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the method, the header names and the body length only: the URL of an Aliyun
+/// STS caller carries the security token, and headers carry signatures and tokens.
+#[derive(Clone)]
 pub struct Outgoing {
     /// The HTTP method.
     pub method: reqwest::Method,
@@ -47,6 +50,17 @@ pub struct Outgoing {
     pub headers: Vec<(&'static str, String)>,
     /// The body bytes, exactly as signed.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A vendor's answer, read whole, with the redaction rules of the transport that read it.
@@ -67,7 +81,9 @@ pub struct Outgoing {
 /// assert!(err.message().contains("502 Bad Gateway"));
 /// assert!(!err.message().contains("CAIS"));
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows the status, the header names and the body length, never the body (a success
+/// answer is a credential).
 pub struct Response {
     /// The HTTP status.
     pub status: u16,
@@ -78,6 +94,17 @@ pub struct Response {
     /// The time the base clock read when the answer arrived.
     pub received_at: OffsetDateTime,
     redactor: Arc<Redactor>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {
@@ -382,6 +409,29 @@ pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_requests_and_answers_shows_no_secret() {
+        let out = Outgoing {
+            method: reqwest::Method::POST,
+            url: "http://h/?SecurityToken=CAIStoken&Signature=sig".into(),
+            headers: vec![("x-acs-security-token", "CAIStoken".into())],
+            body: b"{\"secret\":\"s3cr3t\"}".to_vec(),
+        };
+        let text = format!("{out:?}");
+        assert!(
+            !text.contains("CAIStoken") && !text.contains("s3cr3t"),
+            "{text}"
+        );
+        assert!(text.contains("x-acs-security-token"), "{text}");
+        let resp = Response::new(
+            200,
+            reqwest::header::HeaderMap::new(),
+            br#"{"UploadAuth":"eyJTZWNyZXQi"}"#.to_vec(),
+        );
+        let text = format!("{resp:?}");
+        assert!(!text.contains("eyJTZWNyZXQi"), "{text}");
+    }
 
     #[test]
     fn http_dates() {
