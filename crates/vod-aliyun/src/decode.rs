@@ -32,8 +32,8 @@ use crate::PROVIDER_NAME;
 /// The credential lifetime the docs give, used when the answer says nothing about expiry.
 pub const DEFAULT_LIFETIME: Duration = Duration::seconds(3000);
 
-/// The top level of a success answer.
-#[derive(Debug, Deserialize)]
+/// The top level of a success answer. Its `Debug` is not derived: `UploadAuth` is a credential.
+#[derive(Deserialize)]
 pub(crate) struct SuccessBody {
     #[serde(rename = "RequestId")]
     pub(crate) request_id: Option<String>,

@@ -104,7 +104,8 @@ impl Text {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The answer envelope. Its `Debug` is not derived: `data` holds the upload token.
+#[derive(Deserialize)]
 struct Envelope {
     #[serde(default)]
     code: Option<Code>,
@@ -114,7 +115,8 @@ struct Envelope {
     data: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `data` of a success answer. Its `Debug` is not derived: it holds the upload token.
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Data {
     upload_url: Option<Text>,
