@@ -81,16 +81,16 @@
 
 #![warn(missing_docs)]
 
+mod builder;
 mod client;
-mod config;
 mod decode;
 pub mod error;
 mod provider;
 pub mod sign;
 pub mod validate;
 
+pub use builder::AliyunProviderBuilder;
 pub use client::API_VERSION;
-pub use config::AliyunProviderBuilder;
 pub use decode::{DEFAULT_LIFETIME, read_answer};
 pub use provider::AliyunProvider;
 

@@ -182,7 +182,7 @@ impl Client {
             ("Content-Type", CONTENT_TYPE),
             ("Host", self.endpoint.host()),
         ];
-        let request = Request::new("POST", crate::config::UPLOAD_TOKEN_PATH)
+        let request = Request::new("POST", crate::builder::UPLOAD_TOKEN_PATH)
             .with_headers(&signed_headers)
             .with_body(body);
         let signed = sign::sign(

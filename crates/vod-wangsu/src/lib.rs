@@ -111,8 +111,8 @@
 
 #![warn(missing_docs)]
 
+mod builder;
 mod client;
-mod config;
 mod decode;
 pub mod error;
 mod provider;
@@ -120,7 +120,7 @@ pub mod sign;
 pub mod token;
 mod validate;
 
-pub use config::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, UPLOAD_TOKEN_PATH, WangsuProviderBuilder};
+pub use builder::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, UPLOAD_TOKEN_PATH, WangsuProviderBuilder};
 pub use decode::{FALLBACK_LIFETIME, read_answer};
 pub use provider::WangsuProvider;
 pub use validate::{MAX_FILE_NAME_CHARS, MAX_RESUME_ID_CHARS, MAX_SUBTITLES};
