@@ -25,7 +25,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use vod_core::endpoint::with_scheme;
 use vod_core::transport::Response;
-use vod_core::{OssTarget, Secret, UploadCredential, UploadTarget};
+use vod_core::{OssTarget, Secret, SigningKey, UploadCredential, UploadTarget};
 
 use crate::PROVIDER_NAME;
 
@@ -185,26 +185,30 @@ pub(crate) fn credential(
         issue.issued_at,
     );
 
-    let target = OssTarget::new(
-        endpoint,
-        bucket,
-        object_key,
-        address.object_prefix.filter(|p| !p.is_empty()),
-        auth.region.filter(|r| !r.is_empty()),
-        access_key_id,
-        access_key_secret,
-        security_token,
-    );
+    let target = OssTarget::builder()
+        .endpoint(endpoint)
+        .bucket(bucket)
+        .object_key(object_key)
+        .object_prefix(address.object_prefix.filter(|p| !p.is_empty()))
+        .region(auth.region.filter(|r| !r.is_empty()))
+        .sts_key(SigningKey::new(access_key_id, access_key_secret).with_token(Some(security_token)))
+        .build()
+        .map_err(|e| {
+            malformed(format!(
+                "the answer has no usable OSS target ({})",
+                e.message()
+            ))
+        })?;
     Ok(UploadCredential::new(
         PROVIDER_NAME,
         video_id,
         UploadTarget::Oss(target),
         issue.issued_at,
         expires_at,
-        body.request_id.filter(|id| !id.is_empty()),
-        issue.file_name,
-        issue.resume_id.map(str::to_owned),
-    ))
+    )
+    .with_request_id(body.request_id.filter(|id| !id.is_empty()))
+    .with_file_name(issue.file_name)
+    .with_resume_id(issue.resume_id.map(str::to_owned)))
 }
 
 fn missing(field: &str) -> Malformed {

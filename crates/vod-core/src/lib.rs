@@ -38,13 +38,15 @@ pub use clock::{
     Clock, FixedClock, NonceSource, OffsetClock, RandomNonce, SkewCorrectedClock, SystemClock,
 };
 pub use config::{Config, HttpConfig, ProviderName};
-pub use credential::{OssTarget, UploadCredential, UploadTarget, WangsuStorageTarget};
+pub use credential::{
+    OssTarget, OssTargetBuilder, UploadCredential, UploadTarget, WangsuStorageTarget,
+};
 pub use error::{Error, ErrorKind, Result, VendorDetail};
 pub use provider::UploadCredentialProvider;
 pub use request::{
     AliyunOptions, MAX_TAG_CHARS, MAX_TAGS, RefreshRequest, UploadRequest, WangsuOptions,
 };
-pub use secret::Secret;
+pub use secret::{Secret, SigningKey};
 
 /// Re-exported so adapters and apps name the same `time` types.
 pub use time;

@@ -67,3 +67,60 @@ impl fmt::Display for Secret {
         f.write_str(REDACTED)
     }
 }
+
+/// The keys a request is signed with: an id, its secret and, for temporary (STS) keys, a
+/// security token.
+///
+/// Every signer takes one `SigningKey` rather than two or three adjacent `&str`s, so an id and a
+/// secret cannot be swapped silently. Its `Debug` shows the id only.
+///
+/// ```
+/// use vod_core::{Secret, SigningKey};
+/// let key = SigningKey::new("STS.id", "s3cr3t").with_token(Some(Secret::new("CAIS-token")));
+/// assert_eq!(key.id, "STS.id");
+/// let shown = format!("{key:?}");
+/// assert!(!shown.contains("s3cr3t") && !shown.contains("CAIS"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// The key id (Aliyun AccessKey id, Wangsu access key, an STS key id).
+    pub id: String,
+    /// The key secret.
+    pub secret: Secret,
+    /// The security token of a temporary key, when there is one.
+    pub token: Option<Secret>,
+}
+
+impl SigningKey {
+    /// A long-term key: an id and its secret, no token.
+    pub fn new(id: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        Self {
+            id: id.into(),
+            secret: secret.into(),
+            token: None,
+        }
+    }
+
+    /// Sets the security token; an empty token counts as none.
+    pub fn with_token(mut self, token: Option<Secret>) -> Self {
+        self.token = token.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// The secret values of this key (secret, then token), for a redactor.
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&self.secret)
+            .chain(self.token.as_ref())
+            .map(Secret::expose)
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("id", &self.id)
+            .field("secret", &self.secret)
+            .field("token", &self.token)
+            .finish()
+    }
+}

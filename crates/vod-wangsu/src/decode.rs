@@ -233,23 +233,19 @@ fn credential(response: &Response, data: Data, issue: Issue<'_>) -> Result<Uploa
     let http_dns_server = optional(data.http_dns_server).or_else(|| optional(data.http_dns_serve));
 
     let expires_at = expiry(&upload_token, issue.issued_at);
-    let target = WangsuStorageTarget::new(
-        with_scheme(&upload_url),
-        upload_token,
-        file_key,
-        bucket,
-        http_dns_server,
-    );
+    let target = WangsuStorageTarget::new(with_scheme(&upload_url), upload_token, file_key)
+        .with_bucket(bucket)
+        .with_http_dns_server(http_dns_server);
     Ok(UploadCredential::new(
         PROVIDER,
         video_id.trim(),
         UploadTarget::WangsuStorage(target),
         issue.issued_at,
         expires_at,
-        issue.request_id,
-        issue.file_name,
-        Some(issue.resume_id.to_owned()),
-    ))
+    )
+    .with_request_id(issue.request_id)
+    .with_file_name(issue.file_name)
+    .with_resume_id(Some(issue.resume_id.to_owned())))
 }
 
 /// The token's deadline, else the time of issue plus [`FALLBACK_LIFETIME`].
