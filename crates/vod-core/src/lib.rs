@@ -26,10 +26,12 @@ mod credential;
 pub mod endpoint;
 pub mod error;
 pub mod layer;
+mod options;
 mod provider;
 pub mod redact;
 mod request;
 pub mod secret;
+mod signing;
 pub mod text;
 pub mod transport;
 pub mod validate;
@@ -42,11 +44,13 @@ pub use credential::{
     OssTarget, OssTargetBuilder, UploadCredential, UploadTarget, WangsuStorageTarget,
 };
 pub use error::{Error, ErrorKind, Result, VendorDetail};
+pub use options::ClientOptions;
 pub use provider::UploadCredentialProvider;
 pub use request::{
     AliyunOptions, MAX_TAG_CHARS, MAX_TAGS, RefreshRequest, UploadRequest, WangsuOptions,
 };
-pub use secret::{Secret, SigningKey};
+pub use secret::Secret;
+pub use signing::{SignedParts, SigningKey};
 
 /// Re-exported so adapters and apps name the same `time` types.
 pub use time;
