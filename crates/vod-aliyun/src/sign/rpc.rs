@@ -22,16 +22,19 @@
 //! a request is only portable if it sends no empty parameter: leave such a parameter out
 //! of the map and of the request.
 //!
-//! Every function is pure: the caller supplies `Timestamp`, `SignatureNonce` and the
-//! other common parameters, so a signature can be checked byte for byte, and the
-//! intermediate strings can be compared with the string to sign that the server quotes
-//! in a `SignatureDoesNotMatch` error.
+//! [`sign`] is the one entry point: it adds the common signature parameters (`AccessKeyId`,
+//! `SignatureMethod`, `SignatureVersion`, `SignatureNonce`, `Timestamp`, `SecurityToken` for an
+//! STS key, and `Signature`) to the operation's parameters. Every function is pure, so a
+//! signature can be checked byte for byte, and the string to sign can be compared with the one
+//! the server quotes in a `SignatureDoesNotMatch` error.
 
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use time::OffsetDateTime;
+use vod_core::{Secret, SignedParts, SigningKey};
 
 use super::encode::{encode_into, encode_twice_into, encoded_len, encoded_twice_len};
 
@@ -94,38 +97,74 @@ pub fn string_to_sign(method: &str, params: &BTreeMap<String, String>) -> String
 /// `HMAC-SHA1(access_key_secret + "&", string_to_sign)`.
 ///
 /// The result goes into the `Signature` parameter, percent-encoded like any value.
-pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
-    let mut mac = keyed_hmac(access_key_secret);
+pub fn signature(string_to_sign: &str, access_key_secret: &Secret) -> String {
+    let mut mac = keyed_hmac(access_key_secret.expose());
     mac.update(string_to_sign.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// Signs a request in one call: [`signature`] of [`string_to_sign`].
+/// Signs an RPC request: the parameters to add to `params` (the operation's own, with
+/// `Action`, `Version` and `Format`) so that the request carries `key`'s signature at `at` with
+/// `nonce`, and the string to sign.
+///
+/// The added parameters are, in this order, `AccessKeyId`, `SignatureMethod`,
+/// `SignatureVersion`, `SignatureNonce`, `Timestamp`, `SecurityToken` (when the key has a
+/// token) and `Signature`; send them with `params`, in any order (the signature sorts).
 ///
 /// ```
 /// use std::collections::BTreeMap;
+/// use time::macros::datetime;
 /// use vod_aliyun::sign::rpc;
+/// use vod_core::SigningKey;
 ///
 /// // The classic example from Aliyun's RPC signature documentation.
 /// let params: BTreeMap<String, String> = [
-///     ("AccessKeyId", "testid"),
 ///     ("Action", "DescribeRegions"),
 ///     ("Format", "XML"),
-///     ("SignatureMethod", rpc::SIGNATURE_METHOD),
-///     ("SignatureNonce", "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"),
-///     ("SignatureVersion", rpc::SIGNATURE_VERSION),
-///     ("Timestamp", "2016-02-23T12:46:24Z"),
 ///     ("Version", "2014-05-26"),
 /// ]
 /// .into_iter()
 /// .map(|(k, v)| (k.to_owned(), v.to_owned()))
 /// .collect();
-///
-/// assert!(rpc::string_to_sign("GET", &params).starts_with("GET&%2F&AccessKeyId%3Dtestid%26"));
-/// assert_eq!(rpc::sign("GET", &params, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
+/// let key = SigningKey::new("testid", "testsecret");
+/// let signed = rpc::sign(
+///     "GET",
+///     &params,
+///     &key,
+///     datetime!(2016-02-23 12:46:24 UTC),
+///     "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+/// );
+/// assert!(signed.string_to_sign.starts_with("GET&%2F&AccessKeyId%3Dtestid%26"));
+/// assert_eq!(signed.query_param("Signature"), Some("OLeaidS1JvxuMvnyHOwuJ+uX5qY="));
 /// ```
-pub fn sign(method: &str, params: &BTreeMap<String, String>, access_key_secret: &str) -> String {
-    signature(&string_to_sign(method, params), access_key_secret)
+pub fn sign(
+    method: &str,
+    params: &BTreeMap<String, String>,
+    key: &SigningKey,
+    at: OffsetDateTime,
+    nonce: &str,
+) -> SignedParts {
+    let mut query: Vec<(&'static str, String)> = vec![
+        ("AccessKeyId", key.id.clone()),
+        ("SignatureMethod", SIGNATURE_METHOD.to_owned()),
+        ("SignatureVersion", SIGNATURE_VERSION.to_owned()),
+        ("SignatureNonce", nonce.to_owned()),
+        ("Timestamp", super::timestamp(at)),
+    ];
+    if let Some(token) = &key.token {
+        query.push(("SecurityToken", token.expose().to_owned()));
+    }
+    let mut all = params.clone();
+    for (name, value) in &query {
+        all.insert((*name).to_owned(), value.clone());
+    }
+    let string_to_sign = string_to_sign(method, &all);
+    query.push(("Signature", signature(&string_to_sign, &key.secret)));
+    SignedParts {
+        headers: Vec::new(),
+        query,
+        string_to_sign,
+    }
 }
 
 /// HMAC-SHA1 keyed with `secret + "&"`, without allocating for secrets that fit one
@@ -182,16 +221,17 @@ mod tests {
         let long = "s".repeat(63);
         let longer = "s".repeat(64);
         let huge = "s".repeat(200);
+        let sts = string_to_sign("GET", &p);
         let sigs = [
-            sign("GET", &p, &long),
-            sign("GET", &p, &longer),
-            sign("GET", &p, &huge),
+            signature(&sts, &Secret::new(long)),
+            signature(&sts, &Secret::new(longer)),
+            signature(&sts, &Secret::new(huge.clone())),
         ];
         assert_ne!(sigs[0], sigs[1]);
         assert_ne!(sigs[1], sigs[2]);
         // A key longer than the block is hashed first; the & must still be part of it.
         let mut mac = Hmac::<Sha1>::new_from_slice(format!("{huge}&").as_bytes()).unwrap();
-        mac.update(string_to_sign("GET", &p).as_bytes());
+        mac.update(sts.as_bytes());
         let expected =
             base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         assert_eq!(sigs[2], expected);
