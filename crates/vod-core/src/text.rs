@@ -33,22 +33,6 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_text_is_cut_on_a_character() {
-        let text = "é".repeat(VENDOR_MESSAGE_CHARS + 1);
-        let shown = one_line(&text, VENDOR_MESSAGE_CHARS);
-        assert_eq!(shown.chars().count(), VENDOR_MESSAGE_CHARS + 3);
-        assert!(shown.ends_with("é..."));
-        assert_eq!(one_line("", 0), "");
-        assert_eq!(one_line("a", 0), "...");
-        assert_eq!(one_line("a\r\nb", usize::MAX), "a  b");
-    }
-}
-
 /// Decodes base64 in any form a vendor (or a proxy re-encoding its answer) may send: the
 /// standard or the URL-safe alphabet, with or without padding, with line breaks or spaces, with
 /// non-zero trailing bits. `None` when it is not base64 in any of these forms.
@@ -86,4 +70,20 @@ pub fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
         })
         .collect();
     LENIENT.decode(&normalised).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_on_a_character() {
+        let text = "é".repeat(VENDOR_MESSAGE_CHARS + 1);
+        let shown = one_line(&text, VENDOR_MESSAGE_CHARS);
+        assert_eq!(shown.chars().count(), VENDOR_MESSAGE_CHARS + 3);
+        assert!(shown.ends_with("é..."));
+        assert_eq!(one_line("", 0), "");
+        assert_eq!(one_line("a", 0), "...");
+        assert_eq!(one_line("a\r\nb", usize::MAX), "a  b");
+    }
 }

@@ -66,36 +66,6 @@ pub fn file_stem(file_name: &str) -> &str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rules_name_the_field() {
-        let err = non_empty("file_name", "  ").unwrap_err();
-        assert_eq!(err.field(), Some("file_name"));
-        assert!(err.to_string().contains("`file_name` must not be empty"));
-        let err = max_chars("title", &"é".repeat(129), 128).unwrap_err();
-        assert!(err.to_string().contains("at most 128 characters (got 129)"));
-        assert!(max_chars("title", &"é".repeat(128), 128).is_ok());
-        assert!(no_control_chars("title", "a\nb").is_err());
-        assert!(json_text("user_data", "{").is_err());
-        assert!(json_text("user_data", "{\"a\":1}").is_ok());
-    }
-
-    #[test]
-    fn extensions() {
-        for ok in ["a.mp4", "dir/a.b.mov", "D:\\videos\\a b.mp4"] {
-            assert!(has_extension("f", ok).is_ok(), "{ok}");
-        }
-        for bad in ["a", "a.", ".mp4", "dir.d/a", "a.m p4"] {
-            assert!(has_extension("f", bad).is_err(), "{bad}");
-        }
-        assert_eq!(file_stem("D:\\videos\\a b.mp4"), "a b");
-        assert_eq!(file_stem("noext"), "noext");
-    }
-}
-
 /// The optional request fields of `request` that a vendor has no counterpart for: the set ones
 /// ([`UploadRequest::set_fields`](crate::UploadRequest::set_fields)) that are named in `unsupported`
 /// or start with an entry ending in `.` (`"aliyun."` for every Aliyun option).
@@ -125,5 +95,35 @@ pub fn log_ignored(provider: &str, fields: &[&'static str]) {
             fields = ?fields,
             "{provider} has no counterpart for these request fields; they are not sent"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_name_the_field() {
+        let err = non_empty("file_name", "  ").unwrap_err();
+        assert_eq!(err.field(), Some("file_name"));
+        assert!(err.to_string().contains("`file_name` must not be empty"));
+        let err = max_chars("title", &"é".repeat(129), 128).unwrap_err();
+        assert!(err.to_string().contains("at most 128 characters (got 129)"));
+        assert!(max_chars("title", &"é".repeat(128), 128).is_ok());
+        assert!(no_control_chars("title", "a\nb").is_err());
+        assert!(json_text("user_data", "{").is_err());
+        assert!(json_text("user_data", "{\"a\":1}").is_ok());
+    }
+
+    #[test]
+    fn extensions() {
+        for ok in ["a.mp4", "dir/a.b.mov", "D:\\videos\\a b.mp4"] {
+            assert!(has_extension("f", ok).is_ok(), "{ok}");
+        }
+        for bad in ["a", "a.", ".mp4", "dir.d/a", "a.m p4"] {
+            assert!(has_extension("f", bad).is_err(), "{bad}");
+        }
+        assert_eq!(file_stem("D:\\videos\\a b.mp4"), "a b");
+        assert_eq!(file_stem("noext"), "noext");
     }
 }
