@@ -13,6 +13,9 @@
 //!   request id and HTTP status for support.
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
+//! - [`SigningKey`] and [`SignedParts`]: what every vendor signer takes and returns, so all
+//!   signers have one shape; [`ClientOptions`]: the HTTP, clock and nonce settings every
+//!   provider builder embeds.
 //! - [`transport`], [`endpoint`], [`redact`], [`text`] and [`validate`]: the pieces every adapter
 //!   shares, so adapters only say how their vendor signs, what it accepts and what it answers.
 //!

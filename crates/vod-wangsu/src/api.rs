@@ -12,9 +12,9 @@ use vod_core::{Error, ErrorKind, Result, UploadRequest};
 pub const PROVIDER_NAME: &str = "wangsu";
 /// The operation name in errors and tracing spans.
 pub const GET_UPLOAD_TOKEN: &str = "getUploadToken";
-/// The Cloud VoD API host, used with [`WangsuVariant::Ws3`] (`WS3-HMAC-SHA256`).
+/// The Cloud VoD API host, used with [`WangsuVariant::Ws3`](vod_core::config::WangsuVariant::Ws3) (`WS3-HMAC-SHA256`).
 pub const DEFAULT_WS3_HOST: &str = "api.cloudv.haplat.net";
-/// The Wangsu OpenAPI gateway host, used with [`WangsuVariant::Cnc`] (`CNC-HMAC-SHA256`). The
+/// The Wangsu OpenAPI gateway host, used with [`WangsuVariant::Cnc`](vod_core::config::WangsuVariant::Cnc) (`CNC-HMAC-SHA256`). The
 /// CDNetworks gateway, `api.cdnetworks.com`, takes the same variant through `endpoint`.
 pub const DEFAULT_CNC_HOST: &str = "open.chinanetcenter.com";
 /// The path of Get Video Upload Token, the same on every gateway.
