@@ -13,6 +13,7 @@
 //!   request id and HTTP status for support.
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
+//! - [`ticket`]: refresh tickets, so a credential service refreshes only uploads it created.
 //! - [`transport`], [`endpoint`], [`redact`], [`text`] and [`validate`]: the pieces every adapter
 //!   shares, so adapters only say how their vendor signs, what it accepts and what it answers.
 //!
@@ -31,6 +32,7 @@ pub mod redact;
 mod request;
 pub mod secret;
 pub mod text;
+pub mod ticket;
 pub mod transport;
 pub mod validate;
 
