@@ -264,17 +264,14 @@ impl TicketIssuer {
         file_name: &str,
         resume_id: Option<&str>,
     ) -> String {
+        let now = self.clock.now();
         let ticket = RefreshTicket {
             provider: provider.to_owned(),
             media_id: media_id.to_owned(),
             file_name: file_name.to_owned(),
             resume_id: resume_id.map(str::to_owned),
             // Whole seconds: that is what the payload keeps.
-            issued_at: self
-                .clock
-                .now()
-                .replace_nanosecond(0)
-                .unwrap_or(self.clock.now()),
+            issued_at: now.replace_nanosecond(0).unwrap_or(now),
         };
         let mut bytes = ticket.encode();
         let mut mac = self.key.mac();
