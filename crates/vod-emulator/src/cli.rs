@@ -109,7 +109,9 @@ pub async fn run(args: Args) -> io::Result<()> {
     .await
 }
 
-async fn run_until(
+/// Like [`run`], printing to `out` and serving until `stop` completes. A failed write to `out`
+/// is returned like a failed bind: a caller that must tell them apart wraps `out`.
+pub async fn run_until(
     args: Args,
     out: &mut impl Write,
     stop: impl Future<Output = ()>,
