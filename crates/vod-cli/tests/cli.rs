@@ -200,3 +200,49 @@ fn help_says_json_prints_secrets() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("INCLUDES THE SECRETS"));
 }
+
+/// `vod.example.toml`, which the README's walkthrough copies, works against an emulator started
+/// with no options (its key and ports), for each provider it names.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_example_config_works_with_the_emulator_defaults() {
+    use clap::Parser;
+
+    let example = include_str!("../../../vod.example.toml");
+    // What `vod emulator` runs with no options: its ports and its key.
+    let defaults = vod::emulator::cli::Args::try_parse_from(["vod emulator"])
+        .unwrap()
+        .config();
+    let emulator = Emulator::start(EmulatorConfig {
+        aliyun_addr: "127.0.0.1:0".parse().unwrap(),
+        wangsu_addr: "127.0.0.1:0".parse().unwrap(),
+        ..defaults.clone()
+    })
+    .await
+    .unwrap();
+    let here = example
+        .replace(
+            &format!("http://{}", defaults.aliyun_addr),
+            &emulator.aliyun_url(),
+        )
+        .replace(
+            &format!("http://{}", defaults.wangsu_addr),
+            &emulator.wangsu_url(),
+        );
+    assert_ne!(here, example, "the example points at the emulator's ports");
+    let dir = scratch();
+    for provider in ["aliyun", "wangsu"] {
+        // The README's one-line vendor switch.
+        let body = here.replace(
+            "\nprovider = \"aliyun\"\n",
+            &format!("\nprovider = \"{provider}\"\n"),
+        );
+        let cfg = config_file(&dir, &format!("example-{provider}.toml"), &body);
+        let out = vod(Some(&cfg), &["create", "--file-name", "clip.mp4"], None);
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&format!("provider:   {provider}")),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+}
