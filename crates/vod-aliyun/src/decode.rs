@@ -306,7 +306,7 @@ mod tests {
 
     const VECTORS: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/aliyun-upload-response.json"
+        "/../../testdata/vectors/aliyun-upload-response.json"
     );
 
     fn vectors() -> serde_json::Value {

@@ -293,7 +293,7 @@ mod tests {
 
     const TOKEN_VECTORS: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/wangsu-upload-token.json"
+        "/../../testdata/vectors/wangsu-upload-token.json"
     ));
 
     const ISSUED: OffsetDateTime = datetime!(2023-11-14 22:00:00 UTC);
