@@ -92,16 +92,15 @@ impl UploadCredential {
         self.expires_in(now) < margin
     }
 
-    /// A log-safe, one-line description with no secret.
+    /// A log-safe, one-line description with no secret; the expiry is RFC 3339 in UTC, to the
+    /// whole second.
     pub fn summary(&self) -> String {
         format!(
             "{} media {} -> {} (expires {})",
             self.provider,
             self.media_id,
             self.target,
-            self.expires_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default()
+            crate::expiry::rfc3339_seconds(self.expires_at)
         )
     }
 }

@@ -31,16 +31,14 @@ pub fn credential(cred: &UploadCredential, json: bool) {
     }
     println!(
         "expires:    {} (in {} s)",
-        cred.expires_at
-            .format(&vod::time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        vod::expiry::rfc3339_seconds(cred.expires_at),
         cred.expires_in(now).whole_seconds()
     );
     if let Some(id) = &cred.request_id {
         println!("request id: {id}");
     }
     if let Some(id) = &cred.resume_id {
-        println!("resume id:  {id}");
+        println!("resume id:  {id} (pass as --resume-id when refreshing by --video-id)");
     }
     println!("(use --json to print the credential with its secrets for the uploader)");
 }
