@@ -346,6 +346,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn both_vendors_show_the_expiry_to_the_whole_second_in_utc() {
+        // A Wangsu deadline is in milliseconds, an Aliyun expiry may come with an offset: both
+        // print the same way.
+        let mut wangsu = sample_wangsu();
+        wangsu.expires_at = datetime!(2024-01-02 04:04:05.678 UTC);
+        let mut aliyun = sample_oss();
+        aliyun.expires_at = datetime!(2024-01-02 12:04:05 +08:00);
+        for cred in [wangsu, aliyun] {
+            let shown = cred.to_string();
+            assert!(shown.ends_with("(expires 2024-01-02T04:04:05Z)"), "{shown}");
+        }
+    }
+
+    #[test]
     fn expiry_arithmetic() {
         let cred = sample_oss();
         let now = datetime!(2024-01-02 03:50:05 UTC);
