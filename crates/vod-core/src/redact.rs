@@ -179,10 +179,10 @@ impl Redactor {
     }
 }
 
-/// Field names whose values are secret whatever the vendor, compared as [`normalise`] does: STS
-/// and storage credentials (`AccessKeySecret`, `SecurityToken`, also as the `x-acs-` and `x-oss-`
-/// headers), the upload credentials vendors hand out (`UploadAuth`, `uploadToken`), and the
-/// usual names of keys and passwords.
+/// Field names whose values are secret whatever the vendor, compared without case or
+/// separators: STS and storage credentials (`AccessKeySecret`, `SecurityToken`, also as the
+/// `x-acs-` and `x-oss-` headers), the upload credentials vendors hand out (`UploadAuth`,
+/// `uploadToken`), and the usual names of keys and passwords.
 pub const SECRET_NAMES: &[&str] = &[
     "AccessKeySecret",
     "access_key_secret",
@@ -434,6 +434,24 @@ mod tests {
             r.scrub("<R><AccessKeySecret>s3cr3t</AccessKeySecret><Id>i</Id></R>"),
             "<R><AccessKeySecret><redacted></AccessKeySecret><Id>i</Id></R>"
         );
+    }
+
+    #[test]
+    fn every_cut_of_a_mixed_text_is_handled() {
+        // Cut anywhere (an answer can end mid-value, mid-escape or mid-character): no panic,
+        // and the secret's start never shows once its name and separator are in.
+        let text = "é<SecurityToken a='1'>sé%2Ccret</SecurityToken>&upload_auth%253Dsé%2526\
+                    {\"accessKeySecret\":{\"k\":[\"sé\\\"cret\"]}}password: 'sécret";
+        let r = Redactor::new();
+        for (cut, _) in text.char_indices() {
+            let shown = r.scrub(&text[..cut]);
+            assert!(
+                !shown.contains("sé%2Ccr") && !shown.contains("sécr"),
+                "{shown}"
+            );
+        }
+        let shown = r.scrub(text);
+        assert!(!shown.contains("sé"), "{shown}");
     }
 
     #[test]
