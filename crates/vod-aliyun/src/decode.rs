@@ -499,6 +499,22 @@ mod tests {
         };
         let err = credential(body, &late).err().unwrap();
         assert!(err.0.starts_with("`UploadAuth.ExpireUTCTime` ("), "{err}");
+        // As the provider reports it: an invalid response, the answer quoted without secrets.
+        let answer = Response::new(
+            200,
+            Default::default(),
+            serde_json::to_vec(&v["response"]).unwrap(),
+        );
+        let err = read_answer(answer, late.issued_at, "a.mp4", None).unwrap_err();
+        assert_eq!(err.kind(), vod_core::ErrorKind::InvalidResponse);
+        assert!(
+            err.message().contains(
+                "`UploadAuth.ExpireUTCTime` (2024-01-02T04:04:05Z) is not after the issue time"
+            ),
+            "{err}"
+        );
+        let upload_auth = v["response"]["UploadAuth"].as_str().unwrap();
+        assert!(!err.to_string().contains(&upload_auth[..12]), "{err}");
     }
 
     #[test]
