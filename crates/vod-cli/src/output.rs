@@ -45,16 +45,17 @@ pub fn credential_summary(cred: &UploadCredential) -> String {
     let _ = writeln!(
         s,
         "expires:    {} (in {} s)",
-        cred.expires_at
-            .format(&vod::time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        vod::expiry::rfc3339_seconds(cred.expires_at),
         cred.expires_in(now).whole_seconds()
     );
     if let Some(id) = &cred.request_id {
         let _ = writeln!(s, "request id: {id}");
     }
     if let Some(id) = &cred.resume_id {
-        let _ = writeln!(s, "resume id:  {id}");
+        let _ = writeln!(
+            s,
+            "resume id:  {id} (pass as --resume-id when refreshing by --video-id)"
+        );
     }
     s.push_str("(use --json to print the credential with its secrets for the uploader)\n");
     s

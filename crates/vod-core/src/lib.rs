@@ -14,8 +14,9 @@
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
 //! - [`ticket`]: refresh tickets, so a credential service refreshes only uploads it created.
-//! - [`transport`], [`endpoint`], [`redact`], [`text`] and [`validate`]: the pieces every adapter
-//!   shares, so adapters only say how their vendor signs, what it accepts and what it answers.
+//! - [`transport`], [`endpoint`], [`expiry`], [`redact`], [`text`] and [`validate`]: the pieces
+//!   every adapter shares, so adapters only say how their vendor signs, what it accepts and what
+//!   it answers.
 //!
 //! The core never depends on an adapter; adapters depend only on the core.
 
@@ -26,6 +27,7 @@ pub mod config;
 mod credential;
 pub mod endpoint;
 pub mod error;
+pub mod expiry;
 pub mod layer;
 mod provider;
 pub mod redact;
