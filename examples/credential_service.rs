@@ -1,15 +1,29 @@
 //! A credential service: the HTTP endpoint an app puts between its uploaders and the VOD vendor.
 //!
 //! Browsers and phones never hold the vendor keys. They ask this service for an upload credential,
-//! upload with it, and come back with the credential they hold when it is about to expire:
+//! upload with it, and come back for a fresh one when it is about to expire. Nothing a client sends
+//! is trusted: a refresh must carry the refresh ticket the create answer handed out, and the
+//! refresh is rebuilt from what that ticket authenticates.
 //!
-//! - `POST /uploads` with `{"file_name": "clip.mp4", "title": "...", "size": 123}` answers the
-//!   credential (JSON, secrets included: this is the handover).
-//! - `POST /uploads/refresh` with a credential it issued answers a fresh one. Thousands of clients
-//!   refreshing the same upload at once cause one vendor call (the refresh-ahead cache).
+//! - `POST /uploads` with `{"file_name": "clip.mp4", "title": "...", "size": 123}` answers
+//!   `{"credential": {...}, "refresh_ticket": "..."}` (secrets included: this is the handover).
+//! - `POST /uploads/refresh` with `{"refresh_ticket": "..."}` answers `{"credential": {...}}`, a
+//!   valid credential for that upload. The client may add `"credential": {...}` (what it holds);
+//!   if it names another upload than the ticket, the refresh is refused. Thousands of clients
+//!   refreshing the same upload at once cause one vendor call (the refresh-ahead cache), and the
+//!   cache holds only what the vendor issued.
+//!
+//! A refresh without a ticket, or with one that is malformed, altered, signed by another service
+//! or older than its lifetime (24 h), is a 401 `unauthenticated`; a genuine ticket of another
+//! provider, or a credential that disagrees with the ticket, is a 403 `permission_denied`.
+//!
+//! Tickets are HMACs under a service secret from the environment variable `VOD_SERVICE_SECRET`
+//! (at least 32 bytes; `--ticket-secret-env NAME` reads another variable). Without one the service
+//! makes up a random secret and warns: its tickets die with the process and other instances do not
+//! accept them, so set the secret wherever more than one instance or a restart is possible.
 //!
 //! The vendor comes from the config file (`--config FILE` or `VOD_CONFIG`). Invalid input is a 400
-//! whose JSON error names the field; vendor errors map to 4xx/5xx by kind.
+//! whose JSON error names the field; vendor errors map to 4xx/5xx by kind; every error is JSON.
 //!
 //! ```sh
 //! cargo run --example credential_service -- --config vod.toml --listen 127.0.0.1:8080
@@ -22,16 +36,28 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use vod::layer::RefreshAhead;
+use vod::ticket::{TicketIssuer, TicketKey};
 use vod::{Config, ErrorKind, UploadCredential, UploadCredentialProvider, UploadRequest};
 
-type Provider = Arc<RefreshAhead<Arc<dyn UploadCredentialProvider>>>;
+/// The largest request body read: a credential and a ticket are a few kilobytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The environment variable the service secret is read from by default.
+pub const SECRET_ENV: &str = "VOD_SERVICE_SECRET";
+
+#[derive(Clone)]
+struct Service {
+    provider: Arc<RefreshAhead<Arc<dyn UploadCredentialProvider>>>,
+    tickets: Arc<TicketIssuer>,
+}
 
 /// The body of `POST /uploads`.
 #[derive(Debug, Deserialize)]
@@ -46,12 +72,25 @@ struct NewUpload {
     tags: Vec<String>,
 }
 
-/// The routes, serving credentials from `provider`.
-pub fn router(provider: Arc<dyn UploadCredentialProvider>) -> Router {
-    let state: Provider = Arc::new(RefreshAhead::new(provider));
+/// The body of `POST /uploads/refresh`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Refresh {
+    refresh_ticket: String,
+    /// What the client holds, if it sends it: only checked against the ticket, never used.
+    credential: Option<UploadCredential>,
+}
+
+/// The routes, serving credentials from `provider` and refreshing only with tickets of `tickets`.
+pub fn router(provider: Arc<dyn UploadCredentialProvider>, tickets: TicketIssuer) -> Router {
+    let state = Service {
+        provider: Arc::new(RefreshAhead::new(provider)),
+        tickets: Arc::new(tickets),
+    };
     Router::new()
         .route("/uploads", post(create))
         .route("/uploads/refresh", post(refresh))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
 
@@ -59,11 +98,16 @@ pub fn router(provider: Arc<dyn UploadCredentialProvider>) -> Router {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     provider: Arc<dyn UploadCredentialProvider>,
+    tickets: TicketIssuer,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(provider)).await
+    axum::serve(listener, router(provider, tickets)).await
 }
 
-async fn create(State(provider): State<Provider>, body: Bytes) -> Response {
+async fn create(State(service): State<Service>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return unreadable_body(&e),
+    };
     let upload: NewUpload = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => return bad_json(&e),
@@ -82,21 +126,89 @@ async fn create(State(provider): State<Provider>, body: Bytes) -> Response {
             }
         }
     }
-    match provider.create_upload(&request).await {
-        Ok(cred) => (StatusCode::OK, axum::Json(cred)).into_response(),
+    match service.provider.create_upload(&request).await {
+        Ok(cred) => {
+            // Issued from what the vendor answered, never from anything the client sent.
+            let ticket = service.tickets.issue(&cred);
+            let body = json!({"credential": cred, "refresh_ticket": ticket});
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
         Err(e) => error_response(&e),
     }
 }
 
-async fn refresh(State(provider): State<Provider>, body: Bytes) -> Response {
-    let stored: UploadCredential = match serde_json::from_slice(&body) {
-        Ok(c) => c,
+async fn refresh(State(service): State<Service>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return unreadable_body(&e),
+    };
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
         Err(e) => return bad_json(&e),
     };
-    match provider.credential(&stored).await {
-        Ok(cred) => (StatusCode::OK, axum::Json(cred)).into_response(),
+    // Authentication first: without a ticket, nothing else in the body is looked at.
+    if value.get("refresh_ticket").is_none_or(Value::is_null) {
+        return refused(
+            &vod::Error::new(
+                ErrorKind::Unauthenticated,
+                "a refresh needs the `refresh_ticket` the create answer carried",
+            ),
+            "refresh_ticket",
+        );
+    }
+    let asked: Refresh = match serde_json::from_value(value) {
+        Ok(r) => r,
+        Err(e) => return bad_json(&e),
+    };
+    let provider = service.provider.name();
+    let ticket = match service.tickets.verify(&asked.refresh_ticket, provider) {
+        Ok(t) => t,
+        Err(e) => return refused(&e, "refresh_ticket"),
+    };
+    if let Some(held) = &asked.credential {
+        if let Err(e) = ticket.check_matches(held) {
+            return refused(&e, "credential");
+        }
+    }
+    match service
+        .provider
+        .refresh_upload(&ticket.refresh_request())
+        .await
+    {
+        Ok(cred) => (StatusCode::OK, axum::Json(json!({"credential": cred}))).into_response(),
         Err(e) => error_response(&e),
     }
+}
+
+/// A refresh the ticket does not allow: 401 when the client proved nothing, 403 when it proved a
+/// right to another upload or provider.
+fn refused(err: &vod::Error, field: &str) -> Response {
+    let status = match err.kind() {
+        ErrorKind::PermissionDenied => StatusCode::FORBIDDEN,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    let body = json!({"error": {
+        "kind": err.kind().as_str(),
+        "field": field,
+        "message": err.to_string(),
+        "retryable": false,
+    }});
+    (status, axum::Json(body)).into_response()
+}
+
+/// A body that could not be read: too large (413) or broken. JSON like every other error.
+fn unreadable_body(rejection: &BytesRejection) -> Response {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!("the request body is larger than the limit of {BODY_LIMIT} bytes")
+    } else {
+        format!(
+            "the request body could not be read: {}",
+            rejection.body_text()
+        )
+    };
+    let body = json!({"error": {"kind": "invalid_input", "field": null, "message": message}});
+    (status, axum::Json(body)).into_response()
 }
 
 fn bad_json(e: &serde_json::Error) -> Response {
@@ -148,6 +260,23 @@ fn arg(name: &str) -> Option<String> {
     None
 }
 
+/// The service secret from the environment, or a random one with a warning.
+fn ticket_key() -> Result<TicketKey, String> {
+    let var = arg("--ticket-secret-env").unwrap_or_else(|| SECRET_ENV.into());
+    match std::env::var(&var) {
+        // The error names the variable and the rule, never the value.
+        Ok(secret) => TicketKey::new(secret).map_err(|e| format!("{var}: {}", e.message())),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{var} is not valid UTF-8")),
+        Err(std::env::VarError::NotPresent) => {
+            tracing::warn!(
+                "{var} is not set: refresh tickets are signed with a random secret, so they stop \
+                 working when this process restarts and no other instance accepts them"
+            );
+            Ok(TicketKey::random())
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -170,6 +299,10 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let tickets = TicketIssuer::new(ticket_key().unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }));
     let addr: SocketAddr = arg("--listen")
         .unwrap_or_else(|| "127.0.0.1:8080".into())
         .parse()
@@ -188,7 +321,7 @@ async fn main() {
         "credential service for {} on http://{addr}",
         config.provider.as_str()
     );
-    if let Err(e) = serve(listener, provider).await {
+    if let Err(e) = serve(listener, provider, tickets).await {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

@@ -23,7 +23,9 @@
 //!
 //! Vendors are behind cargo features, both on by default: `aliyun` ([`aliyun`], Aliyun
 //! ApsaraVideo VOD) and `wangsu` ([`wangsu`], Wangsu / CDNetworks Cloud VoD). The `emulator`
-//! feature re-exports [`emulator`], a local stand-in for both vendors.
+//! feature, off by default, re-exports `vod-emulator` (a local stand-in for both vendors) as
+//! `vod::emulator`, for an app's own tests. The `vod` command is its own package, `vod-cli`, so
+//! depending on this library compiles no CLI.
 
 #![warn(missing_docs)]
 

@@ -147,7 +147,7 @@ async fn a_thousand_concurrent_refreshes_make_one_vendor_call() {
             .map(|_| {
                 let cache = cache.clone();
                 let stored = expiring.clone();
-                tokio::spawn(async move { cache.credential(&stored).await })
+                tokio::spawn(async move { cache.refresh_upload(&stored.refresh_request()).await })
             })
             .collect();
         let mut fresh = Vec::new();
@@ -175,11 +175,14 @@ async fn a_failed_refresh_is_not_served_from_cache() {
         let cache = RefreshAhead::new(h.provider.clone());
         let expiring = h.provider.create_upload(&request()).await.unwrap();
         h.inject(1, FaultKind::ServerErrorHtml { status: 503 });
-        let err = cache.credential(&expiring).await.unwrap_err();
+        let err = cache
+            .refresh_upload(&expiring.refresh_request())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unavailable, "{}", case.name);
         let before = h.refresh_calls();
         let fresh = cache
-            .credential(&expiring)
+            .refresh_upload(&expiring.refresh_request())
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         assert_eq!(
@@ -204,7 +207,7 @@ async fn concurrent_callers_of_a_failing_refresh_share_one_failure() {
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (cache, stored) = (cache.clone(), expiring.clone());
-            tokio::spawn(async move { cache.credential(&stored).await })
+            tokio::spawn(async move { cache.refresh_upload(&stored.refresh_request()).await })
         })
         .collect();
     for t in tasks {

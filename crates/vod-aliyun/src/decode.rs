@@ -15,6 +15,10 @@
 //! - `Expiration` is a number of seconds in a string (`"3600"`), not a date: it is only used as
 //!   a lifetime, and only when `ExpireUTCTime` (the absolute expiry) is absent. Without either,
 //!   the documented lifetime of 3000 s counts from the issue time.
+//!
+//! An expiry that is given must make sense: an `ExpireUTCTime` that is not RFC 3339, an
+//! `Expiration` that is not a whole number, or an expiry not after the issue time or more than a
+//! day after it is an invalid-response error naming the field, never a guess.
 
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
@@ -155,7 +159,7 @@ pub(crate) fn credential(
         auth.expire_utc_time.as_deref(),
         auth.expiration.as_ref(),
         issue.issued_at,
-    );
+    )?;
 
     let target = OssTarget::builder()
         .endpoint(endpoint)
@@ -211,32 +215,39 @@ pub(crate) fn normalise_endpoint(endpoint: &str) -> String {
     with_scheme(endpoint.trim().trim_end_matches('/'))
 }
 
-/// The absolute expiry: `ExpireUTCTime` when present and readable; else the issue time plus
-/// `Expiration` seconds when that is a whole number from 1 s to 7 days; else plus
-/// [`DEFAULT_LIFETIME`].
+/// The absolute expiry: `ExpireUTCTime` when present; else the issue time plus `Expiration`
+/// seconds when present; else plus [`DEFAULT_LIFETIME`]. A field that is present (not blank)
+/// must make sense: unreadable, or an expiry not after the issue time or more than a day later
+/// ([`vod_core::expiry::plausible`]), is an error naming the field. `Expiration` is not checked
+/// when `ExpireUTCTime` decides.
 pub(crate) fn expiry(
     expire_utc_time: Option<&str>,
     expiration: Option<&serde_json::Value>,
     issued_at: OffsetDateTime,
-) -> OffsetDateTime {
+) -> Result<OffsetDateTime, Malformed> {
+    let plausible = |field: &str, at: OffsetDateTime| {
+        vod_core::expiry::plausible(field, at, issued_at).map_err(|e| malformed(e.to_string()))
+    };
     if let Some(text) = expire_utc_time.map(str::trim).filter(|t| !t.is_empty()) {
-        match OffsetDateTime::parse(text, &Rfc3339) {
-            Ok(at) => return at,
-            Err(_) => tracing::debug!(
-                "aliyun UploadAuth.ExpireUTCTime is not an RFC 3339 time; using the lifetime"
-            ),
-        }
+        let at = OffsetDateTime::parse(text, &Rfc3339)
+            .map_err(|_| malformed("`UploadAuth.ExpireUTCTime` is not an RFC 3339 time"))?;
+        return plausible("UploadAuth.ExpireUTCTime", at);
     }
-    let lifetime = expiration
-        .and_then(|v| match v {
-            serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
-            serde_json::Value::Number(n) => n.as_i64(),
-            _ => None,
-        })
-        .filter(|secs| (1..=7 * 24 * 3600).contains(secs))
-        .map(Duration::seconds)
-        .unwrap_or(DEFAULT_LIFETIME);
-    issued_at + lifetime
+    let seconds = match expiration {
+        None | Some(serde_json::Value::Null) => return Ok(issued_at + DEFAULT_LIFETIME),
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+            return Ok(issued_at + DEFAULT_LIFETIME);
+        }
+        Some(serde_json::Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(_) => None,
+    };
+    let seconds = seconds
+        .ok_or_else(|| malformed("`UploadAuth.Expiration` is not a whole number of seconds"))?;
+    let at = issued_at
+        .checked_add(Duration::seconds(seconds))
+        .ok_or_else(|| malformed("`UploadAuth.Expiration` is out of range"))?;
+    plausible("UploadAuth.Expiration", at)
 }
 
 /// What kind of JSON problem `e` is, without the input around it (serde's own message can
@@ -259,7 +270,7 @@ mod tests {
 
     const VECTORS: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/aliyun-upload-response.json"
+        "/../../testdata/vectors/aliyun-upload-response.json"
     );
 
     fn vectors() -> serde_json::Value {
@@ -347,27 +358,117 @@ mod tests {
         let at = datetime!(2024-01-02 03:04:05 UTC);
         assert_eq!(
             expiry(None, Some(&"3600".into()), at),
-            at + Duration::hours(1)
+            Ok(at + Duration::hours(1))
         );
         assert_eq!(
             expiry(None, Some(&serde_json::json!(1800)), at),
-            at + Duration::minutes(30)
+            Ok(at + Duration::minutes(30))
         );
-        // A date in Expiration is not a lifetime: the default applies.
+        // Absent (or blank): the documented lifetime.
+        assert_eq!(expiry(None, None, at), Ok(at + Duration::seconds(3000)));
         assert_eq!(
-            expiry(None, Some(&"2024-01-02T04:04:05Z".into()), at),
-            at + DEFAULT_LIFETIME
-        );
-        assert_eq!(expiry(None, Some(&"-5".into()), at), at + DEFAULT_LIFETIME);
-        assert_eq!(expiry(None, None, at), at + Duration::seconds(3000));
-        assert_eq!(
-            expiry(Some("soon"), Some(&"60".into()), at),
-            at + Duration::seconds(60)
+            expiry(Some(" "), Some(&"".into()), at),
+            Ok(at + DEFAULT_LIFETIME)
         );
         assert_eq!(
-            expiry(Some("2024-01-02T05:00:00+08:00"), None, at),
-            datetime!(2024-01-01 21:00:00 UTC)
+            expiry(Some("2024-01-02T12:00:00+08:00"), None, at),
+            Ok(datetime!(2024-01-02 04:00:00 UTC))
         );
+    }
+
+    #[test]
+    fn an_expiry_that_makes_no_sense_is_an_error_naming_the_field() {
+        let at = datetime!(2024-01-02 03:04:05 UTC);
+        let field_of = |result: Result<OffsetDateTime, Malformed>| {
+            let err = result.unwrap_err().0;
+            for field in ["UploadAuth.ExpireUTCTime", "UploadAuth.Expiration"] {
+                if err.starts_with(&format!("`{field}`")) {
+                    return field;
+                }
+            }
+            panic!("no field named: {err}")
+        };
+        for (expire, expiration, field) in [
+            // Unreadable: never a guessed lifetime.
+            (Some("soon"), Some("60"), "UploadAuth.ExpireUTCTime"),
+            (
+                Some("2024-01-02 04:00:00"),
+                None,
+                "UploadAuth.ExpireUTCTime",
+            ),
+            (None, Some("2024-01-02T04:04:05Z"), "UploadAuth.Expiration"),
+            (None, Some("1.5"), "UploadAuth.Expiration"),
+            // Already past, or not after the issue time.
+            (
+                Some("2024-01-02T03:04:04Z"),
+                None,
+                "UploadAuth.ExpireUTCTime",
+            ),
+            (
+                Some("2024-01-02T03:04:05Z"),
+                None,
+                "UploadAuth.ExpireUTCTime",
+            ),
+            (
+                Some("1999-12-31T23:59:59Z"),
+                Some("3600"),
+                "UploadAuth.ExpireUTCTime",
+            ),
+            (None, Some("-5"), "UploadAuth.Expiration"),
+            (None, Some("0"), "UploadAuth.Expiration"),
+            // More than a day ahead.
+            (
+                Some("2024-01-03T03:04:06Z"),
+                None,
+                "UploadAuth.ExpireUTCTime",
+            ),
+            (None, Some("86401"), "UploadAuth.Expiration"),
+            (None, Some("9223372036854775807"), "UploadAuth.Expiration"),
+        ] {
+            let expiration = expiration.map(serde_json::Value::from);
+            let result = expiry(expire, expiration.as_ref(), at);
+            assert_eq!(field_of(result), field, "{expire:?} {expiration:?}");
+        }
+        let err = expiry(Some("2020-01-01T00:00:00Z"), None, at).unwrap_err();
+        assert_eq!(
+            err.0,
+            "`UploadAuth.ExpireUTCTime` (2020-01-01T00:00:00Z) is not after the issue time \
+             (2024-01-02T03:04:05Z)"
+        );
+        // A day exactly is still believed.
+        assert_eq!(
+            expiry(None, Some(&"86400".into()), at),
+            Ok(at + Duration::days(1))
+        );
+    }
+
+    #[test]
+    fn a_past_expiry_in_an_answer_is_refused() {
+        let v = vectors();
+        let body = parse_body(&serde_json::to_vec(&v["response"]).unwrap()).unwrap();
+        // The vector expires 2024-01-02T04:04:05Z: issued a year later, it is already past.
+        let late = Issue {
+            issued_at: datetime!(2025-01-02 03:04:05 UTC),
+            ..issue()
+        };
+        let err = credential(body, &late).err().unwrap();
+        assert!(err.0.starts_with("`UploadAuth.ExpireUTCTime` ("), "{err}");
+        // As the provider reports it: an invalid response, the answer quoted without secrets.
+        let answer = Response::new(
+            200,
+            Default::default(),
+            serde_json::to_vec(&v["response"]).unwrap(),
+        );
+        let err = read_answer(answer, late.issued_at, "a.mp4", None).unwrap_err();
+        assert_eq!(err.kind(), vod_core::ErrorKind::InvalidResponse);
+        assert!(
+            err.message().contains(
+                "`UploadAuth.ExpireUTCTime` (2024-01-02T04:04:05Z) is not after the issue time"
+            ),
+            "{err}"
+        );
+        let upload_auth = v["response"]["UploadAuth"].as_str().unwrap();
+        assert!(!err.to_string().contains(&upload_auth[..12]), "{err}");
     }
 
     #[test]

@@ -405,7 +405,7 @@ mod tests {
     fn the_vectors_error_examples() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/aliyun-upload-response.json"
+            "/../../testdata/vectors/aliyun-upload-response.json"
         ))
         .unwrap();
         let file: serde_json::Value = serde_json::from_str(&text).unwrap();

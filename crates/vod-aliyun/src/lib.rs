@@ -40,7 +40,9 @@
 //! The answer becomes the credential: `VideoId` is the media id; `UploadAddress` gives the
 //! target's endpoint (always a URL with a scheme), bucket, object key and object prefix;
 //! `UploadAuth` its STS key id, secret, token and region, and the expiry (`ExpireUTCTime`, else
-//! the issue time plus the `Expiration` seconds, else plus 3000 s). The request id is the
+//! the issue time plus the `Expiration` seconds, else plus 3000 s when the answer gives neither).
+//! An expiry the answer gives but that cannot be read, is not after the issue time or is more
+//! than a day later is an `InvalidResponse` error naming the field. The request id is the
 //! body's `RequestId` (Aliyun sends no request-id header the library reads).
 //!
 //! # What Aliyun ignores

@@ -6,7 +6,7 @@
 //!
 //! | field | rule |
 //! |---|---|
-//! | title (`Title`, default: the file name's stem) | non-empty, at most 128 characters, no emoji |
+//! | title (`Title`, default: the file name's stem) | non-empty, at most 128 characters, no emoji (without a title, the error names `file_name`) |
 //! | file_name (`FileName`) | has an extension (shared rule) |
 //! | description (`Description`) | at most 1024 characters |
 //! | tags (`Tags`) | at most 16 tags of at most 32 characters (shared rule) |
@@ -33,10 +33,28 @@ pub fn upload(request: &UploadRequest) -> Result<()> {
     request.validate()?;
 
     let title = request.title_or_default();
-    validate::non_empty("title", title)?;
-    validate::max_chars("title", title, MAX_TITLE_CHARS)?;
-    validate::no_control_chars("title", title)?;
-    no_emoji("title", title)?;
+    if request.title.is_some() {
+        validate::non_empty("title", title)?;
+        validate::max_chars("title", title, MAX_TITLE_CHARS)?;
+        validate::no_control_chars("title", title)?;
+        no_emoji("title", title)?;
+    } else {
+        // No title: the file name's stem is sent as the title, so a rule it breaks is the file
+        // name's, and the error says so (the caller never wrote a title).
+        let as_title = |rule: vod_core::Error| {
+            Error::invalid_input(
+                "file_name",
+                format!(
+                    "is used without its extension as the title when no title is given; the \
+                     title {}: give a title or a shorter name",
+                    rule.message().trim_start_matches("`title` ")
+                ),
+            )
+        };
+        validate::non_empty("title", title).map_err(as_title)?;
+        validate::max_chars("title", title, MAX_TITLE_CHARS).map_err(as_title)?;
+        no_emoji("title", title).map_err(as_title)?;
+    }
 
     if let Some(description) = &request.description {
         validate::max_chars("description", description, MAX_DESCRIPTION_CHARS)?;
@@ -121,10 +139,12 @@ mod tests {
             (base().title("sun \u{2600}"), "title"),
             (base().title("star \u{2B50}"), "title"),
             (base().title("a\tb"), "title"),
+            // No title: the file name is the one to blame.
             (
                 UploadRequest::new(format!("{}.mp4", "x".repeat(129))),
-                "title",
+                "file_name",
             ),
+            (UploadRequest::new("\u{1F600}.mp4"), "file_name"),
             (base().description("d".repeat(1025)), "description"),
             (base().description("a\u{0}"), "description"),
             (base().tags(vec!["t"; 17]), "tags"),
@@ -167,6 +187,17 @@ mod tests {
         upload(&req).unwrap();
         // CJK, accents and symbols outside the emoji blocks are fine.
         upload(&UploadRequest::new("x.mp4").title("Café © 2024 → 東京")).unwrap();
+    }
+
+    #[test]
+    fn a_long_file_name_without_title_blames_the_file_name() {
+        let err = upload(&UploadRequest::new(format!("{}.mp4", "x".repeat(9996)))).unwrap_err();
+        assert_eq!(err.field(), Some("file_name"));
+        assert_eq!(
+            err.message(),
+            "`file_name` is used without its extension as the title when no title is given; \
+             the title must be at most 128 characters (got 9996): give a title or a shorter name"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The shared signature vectors (`shared/vectors/aliyun-*.json`, beside the repository):
+//! The signature vectors (`testdata/vectors/aliyun-*.json` at the repository root):
 //! official documentation examples and values computed with Aliyun's own SDKs.
 //!
 //! Each vector has its own test so a failure names it; `all_*_vectors` also walks the
@@ -16,11 +16,11 @@ mod signer_inputs;
 
 const RPC_VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/aliyun-rpc-hmac-sha1.json"
+    "/../../testdata/vectors/aliyun-rpc-hmac-sha1.json"
 );
 const ACS3_VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/aliyun-acs3-hmac-sha256.json"
+    "/../../testdata/vectors/aliyun-acs3-hmac-sha256.json"
 );
 
 fn vectors(path: &str) -> Vec<Value> {

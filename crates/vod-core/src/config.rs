@@ -90,10 +90,8 @@ impl std::str::FromStr for ProviderName {
         match s {
             "aliyun" => Ok(Self::Aliyun),
             "wangsu" => Ok(Self::Wangsu),
-            other => Err(Error::config(
-                "provider",
-                format!("is `{other}`; expected `aliyun` or `wangsu`"),
-            )),
+            // The value is not quoted: config values are never repeated in errors.
+            _ => Err(Error::config("provider", "must be `aliyun` or `wangsu`")),
         }
     }
 }
@@ -271,15 +269,23 @@ impl Config {
         text: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
-        // The TOML error keeps the whole input, secrets included: quote only its message and place.
+        // The TOML error keeps the whole input, secrets included, and its message can quote a
+        // value: say the key, the rule and the line, never the value.
         let mut cfg: Config = toml::from_str(text).map_err(|e| {
-            let place = e
-                .span()
-                .map(|span| format!(" (line {})", text[..span.start].lines().count().max(1)))
+            let start = e.span().map(|span| span.start.min(text.len()));
+            let place = start
+                .map(|start| format!(" (line {})", text[..start].lines().count().max(1)))
+                .unwrap_or_default();
+            let key = start
+                .and_then(|start| key_at(text, start))
+                .map(|key| format!("`{key}`: "))
                 .unwrap_or_default();
             Error::new(
                 ErrorKind::Config,
-                format!("invalid config: {}{place}", one_line(e.message())),
+                format!(
+                    "invalid config: {key}{}{place}",
+                    without_values(&one_line(e.message()))
+                ),
             )
         })?;
         cfg.fill_from_env(env);
@@ -318,12 +324,11 @@ impl Config {
                 format!("is not set: give a config file (--config or {CONFIG_ENV}) or set {PROVIDER_ENV}"),
             )
         })?;
-        let mut cfg = Self::new(provider.parse().map_err(|_| {
-            Error::config(
-                PROVIDER_ENV,
-                format!("is `{provider}`; expected `aliyun` or `wangsu`"),
-            )
-        })?);
+        let mut cfg = Self::new(
+            provider
+                .parse()
+                .map_err(|_| Error::config(PROVIDER_ENV, "must be `aliyun` or `wangsu`"))?,
+        );
         cfg.fill_from_env(env);
         Ok(cfg)
     }
@@ -406,6 +411,54 @@ fn required_secret<'a>(value: Option<&'a Secret>, key: &str) -> Result<&'a Secre
     value.filter(|v| !v.is_empty()).ok_or_else(|| missing(key))
 }
 
+/// The dotted key whose value starts at byte `start` (`aliyun.access_key_secret`), when the
+/// line there is a plain `key = value` line.
+fn key_at(text: &str, start: usize) -> Option<String> {
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |n| n + 1);
+    let (key, _) = text[line_start..start].split_once('=')?;
+    let key = key.trim().trim_matches(['"', '\'']);
+    if key.is_empty() || key.contains(['[', '{', '#']) {
+        return None;
+    }
+    let table = text[..line_start].lines().rev().find_map(|line| {
+        let line = line.trim();
+        let inner = line.strip_prefix('[')?.split(']').next()?;
+        Some(inner.trim_matches(['[', ' ']).to_owned())
+    });
+    Some(match table {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_owned(),
+    })
+}
+
+/// A serde/TOML message without the value it quotes: ``invalid type: integer `31337`, expected
+/// a string`` becomes `invalid type: integer, expected a string`, ``unknown variant `ws4`,
+/// expected ...`` becomes `unknown variant, expected ...`. Other messages (unknown or missing
+/// fields, which quote a key, and syntax errors) are kept.
+fn without_values(message: &str) -> String {
+    const EXPECTED: &str = ", expected ";
+    let expected = message
+        .rfind(EXPECTED)
+        .map(|at| &message[at..])
+        .unwrap_or_default();
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            // `integer `1``, `string "x"`, `floating point `1.5``: the kind is the words before
+            // the value.
+            let kind = rest
+                .split(['`', '"', ','])
+                .next()
+                .unwrap_or_default()
+                .trim();
+            return format!("{prefix}{kind}{expected}");
+        }
+    }
+    if message.starts_with("unknown variant ") {
+        return format!("unknown variant{expected}");
+    }
+    message.to_owned()
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -460,8 +513,11 @@ mod tests {
                 "acess_key_id",
             ),
             ("provider = \"aliyun\"\n[http]\ntimeout = 1", "timeout"),
-            ("provider = \"aliyun\"\n[wangsu]\nvariant = \"ws4\"", "ws4"),
-            ("provider = \"tencent\"", "tencent"),
+            (
+                "provider = \"aliyun\"\n[wangsu]\nvariant = \"ws4\"",
+                "wangsu.variant",
+            ),
+            ("provider = \"tencent\"", "provider"),
         ] {
             let err = Config::from_toml_str_with_env(text, no_env).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config);

@@ -109,16 +109,15 @@ impl UploadCredential {
         self.expires_in(now) < margin
     }
 
-    /// A log-safe, one-line description with no secret.
+    /// A log-safe, one-line description with no secret; the expiry is RFC 3339 in UTC, to the
+    /// whole second.
     pub fn summary(&self) -> String {
         format!(
             "{} media {} -> {} (expires {})",
             self.provider,
             self.media_id,
             self.target,
-            self.expires_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default()
+            crate::expiry::rfc3339_seconds(self.expires_at)
         )
     }
 }
@@ -472,6 +471,20 @@ pub(crate) mod tests {
             .build();
         assert_eq!(err.unwrap_err().field(), Some("endpoint"));
         assert!(!format!("{:?}", full()).contains("\"s\""));
+    }
+
+    #[test]
+    fn both_vendors_show_the_expiry_to_the_whole_second_in_utc() {
+        // A Wangsu deadline is in milliseconds, an Aliyun expiry may come with an offset: both
+        // print the same way.
+        let mut wangsu = sample_wangsu();
+        wangsu.expires_at = datetime!(2024-01-02 04:04:05.678 UTC);
+        let mut aliyun = sample_oss();
+        aliyun.expires_at = datetime!(2024-01-02 12:04:05 +08:00);
+        for cred in [wangsu, aliyun] {
+            let shown = cred.to_string();
+            assert!(shown.ends_with("(expires 2024-01-02T04:04:05Z)"), "{shown}");
+        }
     }
 
     #[test]

@@ -16,8 +16,10 @@
 //! - [`SigningKey`] and [`SignedParts`]: what every vendor signer takes and returns, so all
 //!   signers have one shape; [`ClientOptions`]: the HTTP, clock and nonce settings every
 //!   provider builder embeds.
-//! - [`transport`], [`endpoint`], [`redact`], [`text`] and [`validate`]: the pieces every adapter
-//!   shares, so adapters only say how their vendor signs, what it accepts and what it answers.
+//! - [`ticket`]: refresh tickets, so a credential service refreshes only uploads it created.
+//! - [`transport`], [`endpoint`], [`expiry`], [`redact`], [`text`] and [`validate`]: the pieces
+//!   every adapter shares, so adapters only say how their vendor signs, what it accepts and what
+//!   it answers.
 //!
 //! The core never depends on an adapter; adapters depend only on the core.
 
@@ -28,6 +30,7 @@ pub mod config;
 mod credential;
 pub mod endpoint;
 pub mod error;
+pub mod expiry;
 pub mod layer;
 mod options;
 mod provider;
@@ -36,6 +39,7 @@ mod request;
 pub mod secret;
 mod signing;
 pub mod text;
+pub mod ticket;
 pub mod transport;
 pub mod validate;
 

@@ -1,5 +1,5 @@
-//! The command line of the `vod-emulator` binary, public so the facade's `vod emulator`
-//! subcommand can offer the same thing by flattening [`Args`] and calling [`run`].
+//! The command line of the `vod-emulator` binary, public so the `vod emulator` subcommand
+//! (crates/vod-cli) can offer the same thing by flattening [`Args`] and calling [`run_until`].
 //!
 //! On start it prints `KEY=value` lines on stdout, easy to read for people and for scripts that
 //! spawn it: both base URLs and the access key ids (never secrets).
@@ -109,7 +109,9 @@ pub async fn run(args: Args) -> io::Result<()> {
     .await
 }
 
-async fn run_until(
+/// Like [`run`], printing to `out` and serving until `stop` completes. A failed write to `out`
+/// is returned like a failed bind: a caller that must tell them apart wraps `out`.
+pub async fn run_until(
     args: Args,
     out: &mut impl Write,
     stop: impl Future<Output = ()>,

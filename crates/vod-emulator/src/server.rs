@@ -33,6 +33,17 @@ use crate::handle::EmulatorHandle;
 use crate::state::Shared;
 use crate::{admin, aliyun, wangsu};
 
+/// Binds `addr` for `vendor`'s API. The OS error alone ("Address already in use") does not say
+/// which of the two ports is taken.
+async fn bind(addr: SocketAddr, vendor: &str) -> io::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!("cannot listen on {addr} for the {vendor} API: {err}"),
+        )
+    })
+}
+
 /// How long [`Emulator::shutdown`] lets requests in flight finish before cutting them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
@@ -63,10 +74,10 @@ pub struct Emulator {
 impl Emulator {
     /// Binds both servers and starts serving in the background (on the current tokio runtime).
     ///
-    /// Fails when an address cannot be bound.
+    /// Fails when an address cannot be bound; the error names the address and the API.
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
-        let aliyun_listener = TcpListener::bind(config.aliyun_addr).await?;
-        let wangsu_listener = TcpListener::bind(config.wangsu_addr).await?;
+        let aliyun_listener = bind(config.aliyun_addr, "Aliyun").await?;
+        let wangsu_listener = bind(config.wangsu_addr, "Wangsu").await?;
         let aliyun_addr = reachable(aliyun_listener.local_addr()?);
         let wangsu_addr = reachable(wangsu_listener.local_addr()?);
         let shared = Arc::new(Shared::new(&config, base_url(wangsu_addr)));

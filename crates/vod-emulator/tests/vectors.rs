@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use vod_emulator::{AccessKey, Emulator, EmulatorConfig};
 
 fn vectors_file(name: &str) -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/");
     let text = std::fs::read_to_string(format!("{path}{name}")).unwrap();
     serde_json::from_str(&text).unwrap()
 }

@@ -178,7 +178,7 @@ mod tests {
 
     const SIGN_VECTORS: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/wangsu-ws3-hmac-sha256.json"
+        "/../../testdata/vectors/wangsu-ws3-hmac-sha256.json"
     ));
 
     fn vector(name: &str) -> serde_json::Value {

@@ -18,9 +18,12 @@
 //! (`speedDomainlUrl`, being deprecated, is ignored).
 //!
 //! The answer has no expiry time: it is the upload token's put-policy `deadline`
-//! ([`crate::token`]). When the deadline cannot be read, or has already passed by our clock (the
-//! vendor just issued the token, so a past deadline is not believable), the credential gets
-//! [`FALLBACK_LIFETIME`] from the time of issue and a warning is logged (without the token).
+//! ([`crate::token`]). When the token carries no deadline (it is not a policy token, or the
+//! policy has no `deadline`), the credential gets [`FALLBACK_LIFETIME`] from the time of issue
+//! and a warning is logged (without the token). A deadline that is there must make sense: one
+//! that is not a number of milliseconds, is not after the time of issue (the vendor just issued
+//! the token) or is more than a day later is an invalid-response error naming
+//! `data.uploadToken.deadline`.
 //!
 //! Nothing here panics on any input; unreadable answers become errors quoting a short excerpt
 //! with the upload token redacted.
@@ -32,8 +35,9 @@ use vod_core::{Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarg
 
 use crate::api::{Code, Data, Envelope, PROVIDER_NAME, REQUEST_ID_HEADERS, Text};
 use crate::error;
+use crate::token::TokenError;
 
-/// The lifetime assumed for an upload token whose deadline cannot be read: 30 minutes.
+/// The lifetime assumed for an upload token that carries no deadline: 30 minutes.
 ///
 /// Wangsu documents no token lifetime (its doc example runs to 2050; the emulator issues one
 /// hour). Guessing too long lets an upload fail with 401 halfway; guessing too short costs one
@@ -150,7 +154,8 @@ fn credential(response: &Response, data: Data, issue: Issue<'_>) -> Result<Uploa
     let bucket = optional(data.bucket_name);
     let http_dns_server = optional(data.http_dns_server).or_else(|| optional(data.http_dns_serve));
 
-    let expires_at = expiry(&upload_token, issue.issued_at);
+    let expires_at =
+        expiry(&upload_token, issue.issued_at).map_err(|what| response.invalid(what))?;
     let target = WangsuStorageTarget::new(with_scheme(&upload_url), upload_token, file_key)
         .with_bucket(bucket)
         .with_http_dns_server(http_dns_server);
@@ -170,26 +175,31 @@ fn credential(response: &Response, data: Data, issue: Issue<'_>) -> Result<Uploa
     .with_resume_id(issue.resume_id.map(str::to_owned)))
 }
 
-/// The token's deadline, else the time of issue plus [`FALLBACK_LIFETIME`].
-pub(crate) fn expiry(upload_token: &Secret, issued_at: OffsetDateTime) -> OffsetDateTime {
-    let fallback = issued_at + FALLBACK_LIFETIME;
+/// Where the expiry is read from, as errors name it: the put-policy inside `data.uploadToken`.
+const DEADLINE_FIELD: &str = "data.uploadToken.deadline";
+
+/// The token's deadline; the time of issue plus [`FALLBACK_LIFETIME`] when the token carries no
+/// deadline that can be found (not a policy token, or a policy without `deadline`). A deadline
+/// that is there but is not a number of milliseconds, is not after the issue time or is more
+/// than a day later ([`vod_core::expiry::plausible`]) is an error naming the field: the vendor
+/// just issued the token, so such a deadline is a broken answer, not something to guess around.
+pub(crate) fn expiry(
+    upload_token: &Secret,
+    issued_at: OffsetDateTime,
+) -> std::result::Result<OffsetDateTime, String> {
     match crate::token::deadline(upload_token.expose()) {
-        Ok(deadline) if deadline > issued_at => deadline,
-        Ok(_) => {
-            tracing::warn!(
-                fallback_minutes = FALLBACK_LIFETIME.whole_minutes(),
-                "the upload token's deadline has already passed by our clock; \
-                 assuming a conservative lifetime"
-            );
-            fallback
+        Ok(deadline) => vod_core::expiry::plausible(DEADLINE_FIELD, deadline, issued_at)
+            .map_err(|e| e.to_string()),
+        Err(reason @ (TokenError::InvalidDeadline | TokenError::DeadlineOutOfRange)) => {
+            Err(format!("`{DEADLINE_FIELD}` cannot be read: {reason}"))
         }
         Err(reason) => {
             tracing::warn!(
                 %reason,
                 fallback_minutes = FALLBACK_LIFETIME.whole_minutes(),
-                "cannot read the upload token's deadline; assuming a conservative lifetime"
+                "the upload token carries no deadline; assuming a conservative lifetime"
             );
-            fallback
+            Ok(issued_at + FALLBACK_LIFETIME)
         }
     }
 }
@@ -211,7 +221,7 @@ mod tests {
 
     const TOKEN_VECTORS: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/wangsu-upload-token.json"
+        "/../../testdata/vectors/wangsu-upload-token.json"
     ));
 
     const ISSUED: OffsetDateTime = datetime!(2023-11-14 22:00:00 UTC);
@@ -372,19 +382,53 @@ mod tests {
         // A policy that is not base64, or JSON without a deadline.
         for token in ["ak:sig:%%%", "ak:sig:eyJzY29wZSI6ImIifQ"] {
             let at = expiry(&Secret::new(token), ISSUED);
-            assert_eq!(at, ISSUED + FALLBACK_LIFETIME, "{token}");
+            assert_eq!(at, Ok(ISSUED + FALLBACK_LIFETIME), "{token}");
         }
-        // A deadline already past by our clock is not believed.
-        let at = expiry(
-            &Secret::new(vector_token()),
-            datetime!(2024-01-01 00:00 UTC),
-        );
-        assert_eq!(at, datetime!(2024-01-01 00:30 UTC));
         // A good one is used as is.
         assert_eq!(
             expiry(&Secret::new(vector_token()), ISSUED),
-            datetime!(2023-11-14 22:13:20 UTC)
+            Ok(datetime!(2023-11-14 22:13:20 UTC))
         );
+    }
+
+    /// A token whose put-policy has this `deadline` JSON value.
+    fn token_with_deadline(deadline: &str) -> String {
+        use base64::Engine as _;
+        let policy = format!(r#"{{"scope":"b:k","deadline":{deadline}}}"#);
+        let encoded = base64::engine::general_purpose::URL_SAFE.encode(policy);
+        format!("AK:c2ln:{encoded}")
+    }
+
+    #[test]
+    fn a_deadline_that_makes_no_sense_is_an_invalid_response() {
+        // ISSUED is 1699999200000 ms.
+        for (deadline, rule) in [
+            // Unreadable.
+            ("\"soon\"", "cannot be read"),
+            ("-1", "cannot be read"),
+            ("1e300", "cannot be read"),
+            // Already past by the time of issue (the vector token, issued a month later).
+            ("1699999200000", "is not after the issue time"),
+            ("1600000000000", "is not after the issue time"),
+            // More than a day ahead (the documentation's example runs to 2050).
+            ("1700085600001", "more than a day after"),
+            ("\"2524579200000\"", "more than a day after"),
+        ] {
+            let token = token_with_deadline(deadline);
+            let body = success("200", &token);
+            let err = decode(200, &body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{deadline}");
+            assert!(
+                err.message().starts_with("`data.uploadToken.deadline` "),
+                "{deadline}: {err}"
+            );
+            assert!(err.message().contains(rule), "{deadline}: {err}");
+            assert!(!err.to_string().contains("c2ln"), "{err}");
+        }
+        // A day exactly is believed.
+        let token = token_with_deadline("1700085600000");
+        let cred = decode(200, &success("200", &token)).unwrap();
+        assert_eq!(cred.expires_at, ISSUED + time::Duration::days(1));
     }
 
     #[test]

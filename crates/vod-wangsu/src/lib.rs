@@ -94,10 +94,12 @@
 //! # Expiry
 //!
 //! The answer carries no expiry; it is the upload token's put-policy `deadline` (Unix
-//! milliseconds, read by [`token`]). When that does not decode, or has already passed by our
-//! clock, the credential lives [`FALLBACK_LIFETIME`] (30 minutes) from its issue, and a warning
-//! is logged (without the token): too short costs one more call, too long fails an upload
-//! halfway.
+//! milliseconds, read by [`token`]). When the token carries no deadline (not a policy token, or
+//! no `deadline` in the policy), the credential lives [`FALLBACK_LIFETIME`] (30 minutes) from its
+//! issue, and a warning is logged (without the token): too short costs one more call, too long
+//! fails an upload halfway. A deadline that is there but is not a number of milliseconds, is not
+//! after the time of issue or is more than a day later is an `InvalidResponse` error naming
+//! `data.uploadToken.deadline`.
 //!
 //! # Errors
 //!

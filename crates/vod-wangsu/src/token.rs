@@ -7,8 +7,9 @@
 //!
 //! The token comes from the network, so decoding is lenient where vendors vary (padding present
 //! or not, the standard base64 alphabet instead of the URL-safe one, `deadline` as a string or
-//! a number) and never panics; anything else is a [`TokenError`] that the caller answers with a
-//! conservative lifetime. Errors never include the token, which is a credential.
+//! a number) and never panics; anything else is a [`TokenError`]: the provider answers a token
+//! without a deadline with a conservative lifetime, and an unreadable deadline with an error.
+//! Errors never include the token, which is a credential.
 //!
 //! Only decoding lives here. Minting tokens (HMAC-SHA1 over the policy) is the storage
 //! service's job.

@@ -1,6 +1,6 @@
-//! The shared WS3/CNC signature vectors (computed with the official `wangsu-sdk-python`
-//! signer), each checked at every step: canonical request, string to sign, signature and
-//! `Authorization`, step by step and through the one-pass `sign`.
+//! The WS3/CNC signature vectors (`testdata/vectors/wangsu-ws3-hmac-sha256.json`, computed with
+//! the official `wangsu-sdk-python` signer), each checked at every step: canonical request,
+//! string to sign, signature and `Authorization`, step by step and through the one-pass `sign`.
 
 use serde_json::Value;
 use vod_core::SigningKey;
@@ -10,7 +10,7 @@ use vod_wangsu::sign::{
 
 const VECTORS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/wangsu-ws3-hmac-sha256.json"
+    "/../../testdata/vectors/wangsu-ws3-hmac-sha256.json"
 ));
 
 fn field<'a>(v: &'a Value, key: &str) -> &'a str {

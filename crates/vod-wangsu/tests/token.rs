@@ -13,7 +13,7 @@ use vod_wangsu::token::{TokenError, deadline};
 
 const VECTORS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/wangsu-upload-token.json"
+    "/../../testdata/vectors/wangsu-upload-token.json"
 ));
 
 /// Test-only minting of a storage upload token, as the vendor documents it:

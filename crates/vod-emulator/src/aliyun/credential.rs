@@ -2,7 +2,7 @@
 //! `UploadAddress` (where to write in OSS) and the `UploadAuth` (a temporary STS key).
 //!
 //! Both fields are standard padded base64 of JSON, as the vendor sends them, with the field
-//! names and shapes of `shared/vectors/aliyun-upload-response.json`. The values are random: no
+//! names and shapes of `testdata/vectors/aliyun-upload-response.json`. The values are random: no
 //! OSS stands behind them yet.
 
 use base64::Engine as _;

@@ -3,7 +3,7 @@
 //!
 //! The emulator must not share signing code with the adapters it tests, or a bug in one would
 //! hide in both. The string-building functions here are therefore written from the vendor notes
-//! alone and pinned to the vectors in `shared/vectors/aliyun-*.json` (see the tests below).
+//! alone and pinned to the vectors in `testdata/vectors/aliyun-*.json` (see the tests below).
 //!
 //! Both schemes are checked in the same order: timestamp (format, then the 15-minute window),
 //! access key, STS security token, signature, and only then the nonce, so a forged request can
@@ -342,7 +342,7 @@ mod tests {
 
     fn vectors(file: &str) -> Vec<Value> {
         let path = format!(
-            "{}/../../../shared/vectors/{file}",
+            "{}/../../testdata/vectors/{file}",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -2,7 +2,7 @@
 //! where `encodedPolicy` is URL-safe base64 (padded) of the put-policy JSON
 //! `{"scope":"bucket:fileKey","deadline":"<unix ms>","overwrite":0|1}`.
 //!
-//! This is the Wangsu Cloud Storage token format (`shared/vectors/wangsu-upload-token.json`),
+//! This is the Wangsu Cloud Storage token format (`testdata/vectors/wangsu-upload-token.json`),
 //! signed with the caller's own secret, so a future emulated upload host can verify it.
 
 use crate::config::AccessKey;
@@ -62,7 +62,7 @@ mod tests {
     fn vectors() -> Vec<Value> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/wangsu-upload-token.json"
+            "/../../testdata/vectors/wangsu-upload-token.json"
         );
         let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         json["vectors"].as_array().unwrap().clone()

@@ -1,7 +1,7 @@
 //! Verifying Wangsu's gateway signatures with the emulator's own code: WS3-HMAC-SHA256 and
 //! CNC-HMAC-SHA256, which differ only in names.
 //!
-//! Written from the vendor notes alone and pinned to `shared/vectors/wangsu-ws3-hmac-sha256.json`
+//! Written from the vendor notes alone and pinned to `testdata/vectors/wangsu-ws3-hmac-sha256.json`
 //! (see the tests below), so a bug shared with an adapter cannot hide. The canonical request
 //! lower-cases header values, leaves the query empty for `POST` and URL-decodes it (in the order
 //! sent) for `GET`, and hashes the exact body bytes.
@@ -171,7 +171,7 @@ mod tests {
     fn vectors() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/wangsu-ws3-hmac-sha256.json"
+            "/../../testdata/vectors/wangsu-ws3-hmac-sha256.json"
         );
         let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let vectors = json["vectors"].as_array().unwrap();

@@ -1,11 +1,12 @@
 //! Command-line arguments and what each command does.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use vod::{Config, ErrorKind, RefreshRequest, UploadCredential, UploadRequest};
+use vod::{Config, RefreshRequest, UploadCredential, UploadRequest};
 
+use crate::failure::Failure;
 use crate::output;
 
 /// Issue and refresh video-upload credentials with Aliyun VOD or Wangsu Cloud VoD.
@@ -30,7 +31,6 @@ enum Command {
     /// Refresh the credential of an upload created earlier.
     Refresh(RefreshArgs),
     /// Run the local emulator of both vendors (for tests and trying things out).
-    #[cfg(feature = "emulator")]
     Emulator(vod::emulator::cli::Args),
 }
 
@@ -89,43 +89,6 @@ struct OutputArgs {
     json: bool,
 }
 
-/// A failure of a command, with its exit status.
-pub enum Failure {
-    /// Usage or configuration: exit 2.
-    Usage(String),
-    /// A library error: exit 1 for vendor and network errors, 2 for config and local input errors.
-    Vod(vod::Error),
-}
-
-impl Failure {
-    /// One line for stderr.
-    pub fn line(&self) -> String {
-        match self {
-            Self::Usage(msg) => msg.clone(),
-            Self::Vod(err) => err.to_string(),
-        }
-    }
-
-    /// The process exit status.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::Usage(_) => 2,
-            Self::Vod(err) => match err.kind() {
-                ErrorKind::Config => 2,
-                // Rejected by our own validation, before any network call.
-                ErrorKind::InvalidInput if err.http_status().is_none() => 2,
-                _ => 1,
-            },
-        }
-    }
-}
-
-impl From<vod::Error> for Failure {
-    fn from(err: vod::Error) -> Self {
-        Self::Vod(err)
-    }
-}
-
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Failure> {
     match args.command {
@@ -137,7 +100,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             req.description = c.description;
             req.resume_id = c.resume_id;
             let cred = provider.create_upload(&req).await?;
-            output::credential(&cred, c.output.json);
+            output::credential(&cred, c.output.json)?;
         }
         Command::Refresh(r) => {
             let request = match (&r.from, r.video_id) {
@@ -154,14 +117,30 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             };
             let provider = vod::provider_from_config(&Config::discover(args.config.as_deref())?)?;
             let cred = provider.refresh_upload(&request).await?;
-            output::credential(&cred, r.output.json);
+            output::credential(&cred, r.output.json)?;
         }
-        #[cfg(feature = "emulator")]
-        Command::Emulator(e) => vod::emulator::cli::run(e)
-            .await
-            .map_err(|err| Failure::Usage(format!("emulator: {err}")))?,
+        Command::Emulator(e) => emulator(e).await?,
     }
     Ok(())
+}
+
+/// Runs the emulator until Ctrl-C, printing its URLs through an output whose failures are told
+/// apart from the emulator's own (a busy port).
+async fn emulator(args: vod::emulator::cli::Args) -> Result<(), Failure> {
+    let mut out = output::Stdout::default();
+    let stop = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            let _ = writeln!(
+                std::io::stderr(),
+                "vod emulator: cannot listen for Ctrl-C ({err}); stopping"
+            );
+        }
+    };
+    match vod::emulator::cli::run_until(args, &mut out, stop).await {
+        Ok(()) => Ok(()),
+        Err(err) if out.failed() => Err(Failure::Output(err)),
+        Err(err) => Err(Failure::Emulator(err)),
+    }
 }
 
 fn read_credential(from: &str) -> Result<UploadCredential, Failure> {
