@@ -4,21 +4,14 @@
 //! `null`), and exactly those bytes are hashed into the signature and sent. Each attempt signs
 //! again with the attempt's time.
 //!
-//! The gateway refuses a repeated signature, and the signature covers only the body, the host,
-//! the content type and a timestamp in whole seconds. So two identical requests in the same
-//! second (a refresh right after a create without options sends the same body; a quick retry
-//! sends the same body again) would sign alike and the second would be refused. To keep every
-//! signature new, a request whose body was already signed at the same second (or later) signs
-//! with the next unused second instead ([`Timestamps`]): at most a few seconds ahead, well inside
-//! the gateway's 5-minute window. Within one provider (and its clones) that avoids collisions;
-//! two processes sending identical requests in the same second (a create in one, a refresh in
+//! The gateway refuses a repeated signature, so each attempt signs with a second from
+//! [`Timestamps`], which never hands out the same second twice for the same body. Within one
+//! provider (and its clones) that avoids collisions; two processes sending identical requests in the same second (a create in one, a refresh in
 //! another) can still collide: the gateway then refuses the later one as repeated, and the call
 //! signs again a second later, a few times, before giving up with a retryable `Unavailable`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use vod_core::endpoint::Endpoint;
 use vod_core::transport::{Attempt, Outgoing, Transport};
@@ -28,6 +21,7 @@ use crate::api::{CONTENT_TYPE, GET_UPLOAD_TOKEN, GetUploadToken, UPLOAD_TOKEN_PA
 use crate::decode::{self, Issue};
 use crate::error::is_repeated_request;
 use crate::sign::{self, Algorithm, Request};
+use crate::timestamps::Timestamps;
 
 /// Signs and sends Get Video Upload Token for one account on one gateway.
 #[derive(Debug, Clone)]
@@ -123,52 +117,6 @@ impl Client {
 /// How many times a request the gateway refused as repeated is signed again, each a second later
 /// (so as many processes may send the same body in the same second).
 const REPEATED_REQUEST_RETRIES: usize = 4;
-
-/// The seconds each recent body was signed at, so that no signature repeats (see the module
-/// docs).
-#[derive(Default)]
-pub(crate) struct Timestamps(Mutex<Seen>);
-
-#[derive(Default)]
-struct Seen {
-    /// The latest second each recent body (by SHA-256) was signed at.
-    by_body: HashMap<[u8; 32], u64>,
-    /// The second of the last sweep of stale entries.
-    swept_at: u64,
-}
-
-impl std::fmt::Debug for Timestamps {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let recent = self.0.lock().map_or(0, |seen| seen.by_body.len());
-        write!(f, "Timestamps {{ recent: {recent} }}")
-    }
-}
-
-impl Timestamps {
-    /// How far ahead of the clock a timestamp may be moved. A body last signed further ahead
-    /// than this was signed by a clock since corrected backwards: `now` is used again.
-    const MAX_AHEAD_SECS: u64 = 60;
-
-    /// The timestamp to sign `body` with at `now`: `now`, or the second after the latest one
-    /// this body was signed at when that is not in the past.
-    pub(crate) fn claim(&self, body: &[u8], now: u64) -> u64 {
-        let digest: [u8; 32] = Sha256::digest(body).into();
-        let ahead = |ts: u64| ts >= now && ts - now <= Self::MAX_AHEAD_SECS;
-        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Entries in the past cannot collide any more. Dropping them costs a pass over the map,
-        // so it happens once a second, not once a call; a stale entry met before then is ignored.
-        if seen.swept_at != now {
-            seen.by_body.retain(|_, ts| ahead(*ts));
-            seen.swept_at = now;
-        }
-        let timestamp = match seen.by_body.get(&digest) {
-            Some(&last) if ahead(last) => last + 1,
-            _ => now,
-        };
-        seen.by_body.insert(digest, timestamp);
-        timestamp
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -128,8 +128,9 @@
 //! - [`sign`]: the WS3/CNC signature, as pure functions ([`sign::sign`]).
 //! - [`api`]: the wire: hosts, paths, headers, the request body and the answer envelope.
 //!
-//! One file is Wangsu's alone: [`token`] reads the expiry out of an upload token, because
-//! Wangsu's answer does not state it.
+//! Two files are Wangsu's alone: [`token`] reads the expiry out of an upload token, because
+//! Wangsu's answer does not state it; `timestamps.rs` hands out signing timestamps that never
+//! repeat a signature, because the gateway refuses a repeated one.
 
 #![warn(missing_docs)]
 
@@ -140,6 +141,7 @@ mod decode;
 pub mod error;
 mod provider;
 pub mod sign;
+mod timestamps;
 pub mod token;
 pub mod validate;
 
