@@ -105,4 +105,4 @@ pub mod validate;
 pub use api::{API_VERSION, PROVIDER_NAME};
 pub use builder::AliyunProviderBuilder;
 pub use decode::{DEFAULT_LIFETIME, read_answer};
-pub use provider::AliyunProvider;
+pub use provider::{AliyunProvider, IGNORED_FIELDS};

@@ -148,5 +148,5 @@ pub mod validate;
 pub use api::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, PROVIDER_NAME, UPLOAD_TOKEN_PATH};
 pub use builder::WangsuProviderBuilder;
 pub use decode::{FALLBACK_LIFETIME, read_answer};
-pub use provider::WangsuProvider;
+pub use provider::{IGNORED_FIELDS, WangsuProvider};
 pub use validate::{MAX_FILE_NAME_CHARS, MAX_RESUME_ID_CHARS, MAX_SUBTITLES};
