@@ -12,9 +12,11 @@
 //!   `x-acs-content-sha256` and, for STS caller keys, `x-acs-security-token` are signed
 //!   headers, and `Authorization` carries the signature.
 //!
-//! Each attempt signs afresh with the time and nonce the transport hands it. The string to sign
-//! of the attempt is kept beside the call so that a `SignatureDoesNotMatch` answer can be
-//! compared with it (see [`crate::error`]).
+//! Each attempt signs afresh, through [`crate::sign`], with the time and nonce the transport
+//! hands it. The attempt's [`Signed`] (its time and string to sign) goes back to the transport
+//! with the request and comes to the parser with the answer, so that the credential's issue time
+//! is the signing time and a `SignatureDoesNotMatch` answer is compared with the string this very
+//! attempt signed (see [`crate::error`]).
 
 use std::collections::BTreeMap;
 
