@@ -116,3 +116,30 @@ macro_rules! client_options_setters {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FixedClock;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_transport_reads_the_given_clock_and_checks_the_http_settings() {
+        let at = datetime!(2024-01-02 03:04:05 UTC);
+        let transport = ClientOptions::new()
+            .clock(Arc::new(FixedClock(at)))
+            .transport("test")
+            .unwrap();
+        assert_eq!(transport.clock().now(), at);
+        assert_eq!(transport.provider(), "test");
+        let http = HttpConfig {
+            timeout_secs: 0,
+            ..HttpConfig::default()
+        };
+        let err = ClientOptions::new()
+            .http(http)
+            .transport("test")
+            .unwrap_err();
+        assert_eq!(err.field(), Some("http.timeout_secs"));
+    }
+}

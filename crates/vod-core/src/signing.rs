@@ -114,3 +114,41 @@ impl fmt::Debug for SignedParts {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_names_never_values() {
+        let key = SigningKey::new("AKID", "s3cr3t").with_token(Some(Secret::new("CAIS-tok")));
+        let parts = SignedParts {
+            headers: vec![(
+                "authorization",
+                "ALG Credential=AKID,Signature=abc123".into(),
+            )],
+            query: vec![("SecurityToken", "CAIS-tok".into())],
+            string_to_sign: "POST&%2F&x".into(),
+        };
+        let shown = format!("{key:?} {parts:?}");
+        for secret in ["s3cr3t", "CAIS-tok", "abc123", "POST&"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("authorization") && shown.contains("SecurityToken"));
+        assert_eq!(
+            parts.header("Authorization"),
+            Some("ALG Credential=AKID,Signature=abc123")
+        );
+        assert_eq!(parts.query_param("SecurityToken"), Some("CAIS-tok"));
+        assert_eq!(
+            key.secret_values().collect::<Vec<_>>(),
+            ["s3cr3t", "CAIS-tok"]
+        );
+        assert_eq!(
+            SigningKey::new("a", "b")
+                .with_token(Some(Secret::new("")))
+                .token,
+            None
+        );
+    }
+}
