@@ -276,6 +276,7 @@ impl Transport {
                 nonce: self.nonces.nonce(),
             };
             let (outgoing, context) = build(&attempt)?;
+            let parse = |response: &Response| parse(response, &context);
             let span = tracing::info_span!(
                 "vod.call",
                 provider = self.provider,
@@ -287,7 +288,7 @@ impl Transport {
                 error = tracing::field::Empty,
             );
             let result = self
-                .exchange(outgoing, |response| parse(response, &context))
+                .exchange(outgoing, &parse)
                 .instrument(span.clone())
                 .await;
             let result = result.map_err(|e| e.with_context(self.provider, operation));
@@ -314,7 +315,7 @@ impl Transport {
     async fn exchange<T>(
         &self,
         outgoing: Outgoing,
-        parse: impl Fn(&Response) -> Result<T>,
+        parse: &impl Fn(&Response) -> Result<T>,
     ) -> Result<T> {
         let started = Instant::now();
         let response = self.send(outgoing).await;
