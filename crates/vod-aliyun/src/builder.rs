@@ -13,7 +13,7 @@ use vod_core::config::{AliyunConfig, AliyunSignature, HttpConfig, ProviderName};
 use vod_core::endpoint::Endpoint;
 use vod_core::{ClientOptions, Config, Error, Result, Secret, SigningKey};
 
-use crate::api::PROVIDER_NAME;
+use crate::api::{PROVIDER_NAME, REQUEST_ID_HEADERS};
 use crate::client::{Client, SignatureVersion};
 use crate::error;
 use crate::provider::AliyunProvider;
@@ -120,6 +120,7 @@ impl AliyunProviderBuilder {
         let transport = self
             .options
             .transport(PROVIDER_NAME)?
+            .with_request_id_headers(REQUEST_ID_HEADERS)
             .with_redactor(error::redactor(key.secret_values()));
         Ok(AliyunProvider::new(Client {
             transport,
