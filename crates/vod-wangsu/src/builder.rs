@@ -1,4 +1,5 @@
-//! Building a [`WangsuProvider`]: from the `[wangsu]` config section or step by step.
+//! Building a [`WangsuProvider`]: from the `[wangsu]` config section, from the environment, or
+//! step by step.
 //!
 //! The variant picks the gateway, and with it the signature name, the key and time headers and
 //! the default host (see the table in the [crate docs](crate)). An `endpoint` overrides the host
