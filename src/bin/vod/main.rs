@@ -32,13 +32,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, filtered by `VOD_LOG` (e.g. `VOD_LOG=debug`); warnings by default.
+/// Logs go to stderr, filtered by `VOD_LOG` (e.g. `VOD_LOG=vod=debug`); warnings by default.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VOD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }
