@@ -308,7 +308,9 @@ impl Transport {
                 nonce: self.nonces.nonce(),
             };
             let outgoing = build(&attempt)?;
-            let result = self.exchange(operation, attempt.number, outgoing, &parse).await;
+            let result = self
+                .exchange(operation, attempt.number, outgoing, &parse)
+                .await;
             let result = result.map_err(|e| e.with_context(self.provider, operation));
             if let Err(err) = &result {
                 if err.kind() == ErrorKind::ClockSkew && local == 1 {

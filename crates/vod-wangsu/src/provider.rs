@@ -214,7 +214,10 @@ mod tests {
         let id = fixed.resume_id.clone().expect("a resume id is fixed");
         assert!(validate::upload(&fixed).is_ok());
         // The fixed request keeps its id however often it is prepared again.
-        assert_eq!(provider.repeatable_create(&fixed).unwrap().resume_id, Some(id));
+        assert_eq!(
+            provider.repeatable_create(&fixed).unwrap().resume_id,
+            Some(id)
+        );
         let own = UploadRequest::new("a.mp4").resume_id("mine");
         assert_eq!(provider.repeatable_create(&own).unwrap(), own);
     }
