@@ -38,6 +38,7 @@ macro_rules! providers {
         pub const PROVIDERS: &[Case] = &[$(cases::$name),*];
 
         /// One test per named case and provider.
+        #[allow(unused_macros)]
         macro_rules! provider_tests {
             ($d($d test:ident),* $d(,)?) => {
                 $(

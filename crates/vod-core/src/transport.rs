@@ -8,7 +8,7 @@
 //!
 //! Each attempt ends with one `debug` event of target `vod` carrying `provider`, `operation`,
 //! `attempt`, `request_id`, `status`, `latency_ms` and (on failure) `error`: one line per vendor
-//! call under `VOD_LOG=debug`. Attempts are numbered across the retry layer's retries, which scopes
+//! call under `VOD_LOG=vod=debug`. Attempts are numbered across the retry layer's retries, which scopes
 //! a counter around the whole call ([`count_attempts`]).
 //!
 //! A failure is marked outcome-unknown ([`Error::is_outcome_unknown`]) when the request was sent and
