@@ -83,6 +83,22 @@ async fn create_after_unknown_outcome(case: &Case, fault: FaultKind) {
     }
 }
 
+/// The case the rules exist for: the vendor created the video and the answer was lost. A
+/// repeatable create asks again for the same upload (one `fileId`, one video); any other create is
+/// not repeated, and says its outcome is unknown.
+async fn a_create_whose_answer_was_lost_never_makes_a_second_video(case: &Case) {
+    create_after_unknown_outcome(case, FaultKind::AnswerLost).await;
+    let h = Harness::start(case, "max_attempts = 3").await;
+    h.inject(1, FaultKind::AnswerLost);
+    let _ = h.provider.create_upload(&request()).await;
+    assert_eq!(
+        h.emulator.handle().videos(case.vendor),
+        1,
+        "{}: the retry made a second video",
+        case.name
+    );
+}
+
 async fn a_timed_out_create_is_repeated_only_when_repeatable(case: &Case) {
     create_after_unknown_outcome(case, FaultKind::Delay(Duration::from_secs(60))).await;
 }
@@ -353,6 +369,7 @@ async fn each_retry_is_signed_afresh_with_a_new_nonce() {
 provider_tests!(
     a_throttled_call_succeeds_on_retry,
     retries_stop_at_max_attempts,
+    a_create_whose_answer_was_lost_never_makes_a_second_video,
     a_timed_out_create_is_repeated_only_when_repeatable,
     a_reset_create_is_repeated_only_when_repeatable,
     a_gateway_error_page_repeats_only_a_repeatable_create,
