@@ -8,11 +8,12 @@
 //!
 //! Each attempt ends with one `debug` event of target `vod` carrying `provider`, `operation`,
 //! `attempt`, `request_id`, `status`, `latency_ms` and (on failure) `error`: one line per vendor
-//! call under `VOD_LOG=vod=debug`. Attempts are numbered across the retry layer's retries, which scopes
-//! a counter around the whole call ([`count_attempts`]).
+//! call under `VOD_LOG=vod=debug`. Attempts are numbered across the retry layer's retries, which
+//! scopes a counter around the whole call ([`count_attempts`]).
 //!
-//! A failure is marked outcome-unknown ([`Error::is_outcome_unknown`]) when the request was sent and
-//! no answer in the vendor's format came back, so the retry layer knows a create may have happened.
+//! A failure is marked outcome-unknown ([`Error::is_outcome_unknown`]) when the request was sent
+//! and no answer in the vendor's format came back, so the retry layer knows a create may have
+//! happened.
 //!
 //! Nothing here formats a URL or a header into an error or a log line: Aliyun STS callers carry
 //! their security token in the query, so URLs count as secret.

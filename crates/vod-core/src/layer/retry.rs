@@ -125,6 +125,7 @@ impl<P> Retry<P> {
     /// whether sending the request again is safe even when the vendor may have acted on it.
     async fn run<T, F, Fut>(&self, repeatable: bool, call: F) -> Result<T>
     where
+        P: UploadCredentialProvider,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
@@ -133,6 +134,7 @@ impl<P> Retry<P> {
 
     async fn attempts<T, F, Fut>(&self, repeatable: bool, mut call: F) -> Result<T>
     where
+        P: UploadCredentialProvider,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
@@ -144,14 +146,23 @@ impl<P> Retry<P> {
             let err = match tokio::time::timeout(left, call()).await {
                 Ok(Ok(v)) => return Ok(v),
                 Ok(Err(e)) => e,
-                Err(_) => Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "the call did not finish within its {} s bound (max_elapsed_secs)",
-                        self.policy.max_elapsed.as_secs_f32()
-                    ),
-                )
-                .with_outcome_unknown(),
+                Err(_) => {
+                    tracing::debug!(
+                        target: "vod",
+                        provider = self.inner.name(),
+                        attempt,
+                        error = ErrorKind::Timeout.as_str(),
+                        "vendor call cut short by max_elapsed_secs"
+                    );
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the call did not finish within its {} s bound (max_elapsed_secs)",
+                            self.policy.max_elapsed.as_secs_f32()
+                        ),
+                    )
+                    .with_outcome_unknown()
+                }
             };
             let give_up = |err: Error| Err(err.with_attempts(attempt));
             if !err.is_retryable() || attempt >= self.policy.max_attempts {
