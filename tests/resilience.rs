@@ -111,6 +111,27 @@ async fn a_gateway_error_page_repeats_only_a_repeatable_create(case: &Case) {
     create_after_unknown_outcome(case, FaultKind::ServerErrorHtml { status: 502 }).await;
 }
 
+async fn a_transient_vendor_error_is_retried_even_for_a_create(case: &Case) {
+    // The vendor answered in its own format that it failed: it did not act on the request.
+    let (code, http_status) = match case.vendor {
+        Vendor::Aliyun => ("ServiceUnavailable", 503),
+        Vendor::Wangsu => ("503", 503),
+    };
+    let h = Harness::start(case, "max_attempts = 3").await;
+    h.inject(
+        2,
+        FaultKind::VendorError {
+            code: code.into(),
+            message: "try again later".into(),
+            http_status,
+        },
+    );
+    let cred = h.provider.create_upload(&request()).await;
+    assert!(cred.is_ok(), "{}: {:?}", case.name, cred.err());
+    assert_eq!(h.create_calls(), 3, "{}", case.name);
+    assert_eq!(h.emulator.handle().videos(case.vendor), 1, "{}", case.name);
+}
+
 async fn a_refresh_is_repeated_after_a_timeout(case: &Case) {
     let h = Harness::start(case, "max_attempts = 3\ntimeout_secs = 1").await;
     let cred = h.provider.create_upload(&request()).await.unwrap();
@@ -373,6 +394,7 @@ provider_tests!(
     a_timed_out_create_is_repeated_only_when_repeatable,
     a_reset_create_is_repeated_only_when_repeatable,
     a_gateway_error_page_repeats_only_a_repeatable_create,
+    a_transient_vendor_error_is_retried_even_for_a_create,
     a_refresh_is_repeated_after_a_timeout,
     a_refused_connection_is_retried_even_for_a_create,
     max_elapsed_bounds_the_whole_call,
