@@ -144,7 +144,10 @@ impl AliyunProviderBuilder {
 
         let secrets = [Some(&access_key_secret), security_token.as_ref()];
         let redactor = error::redactor(secrets.into_iter().flatten().map(Secret::expose));
-        let mut transport = Transport::new(PROVIDER_NAME, &self.http)?.with_redactor(redactor);
+        // Aliyun repeats the body's `RequestId` in this header, so each attempt's log line has it.
+        let mut transport = Transport::new(PROVIDER_NAME, &self.http)?
+            .with_redactor(redactor)
+            .with_request_id_headers(&["x-acs-request-id"]);
         if let Some(clock) = self.clock {
             transport = transport.with_clock(clock);
         }

@@ -230,6 +230,8 @@ struct Inner {
     vendor: Option<Box<VendorDetail>>,
     retry_after: Option<Duration>,
     server_time: Option<OffsetDateTime>,
+    outcome_unknown: bool,
+    attempts: Option<u32>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -245,6 +247,8 @@ impl Error {
             vendor: None,
             retry_after: None,
             server_time: None,
+            outcome_unknown: false,
+            attempts: None,
             source: None,
         }))
     }
@@ -364,6 +368,32 @@ impl Error {
         self.0.server_time
     }
 
+    /// Whether the request was sent and the vendor may have acted on it although no answer said
+    /// so: a timeout or a broken connection after sending, or an answer not in the vendor's format
+    /// (a gateway's 5xx page). A create that failed this way may have created the video; check
+    /// before creating it again. Errors the vendor answered in its own format, and failures before
+    /// the request left (connection refused), are not outcome-unknown.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.0.outcome_unknown
+    }
+
+    /// Marks the outcome as unknown ([`Error::is_outcome_unknown`]).
+    pub fn with_outcome_unknown(mut self) -> Self {
+        self.0.outcome_unknown = true;
+        self
+    }
+
+    /// How many attempts the call made before it failed, when a retry layer counted them.
+    pub fn attempts(&self) -> Option<u32> {
+        self.0.attempts
+    }
+
+    /// Records how many attempts the call made.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.0.attempts = Some(attempts);
+        self
+    }
+
     /// Attaches what the vendor said, merging with detail already present.
     pub fn with_vendor(mut self, detail: VendorDetail) -> Self {
         match &mut self.0.vendor {
@@ -414,8 +444,11 @@ impl fmt::Display for Error {
             _ => {}
         }
         f.write_str(&self.0.message)?;
+        if self.0.outcome_unknown {
+            f.write_str("; outcome unknown: the vendor may have acted on the request")?;
+        }
+        let mut parts = Vec::new();
         if let Some(v) = &self.0.vendor {
-            let mut parts = Vec::new();
             if let Some(code) = &v.code {
                 parts.push(format!("code {code}"));
             }
@@ -425,9 +458,14 @@ impl fmt::Display for Error {
             if let Some(status) = v.http_status {
                 parts.push(format!("HTTP {status}"));
             }
-            if !parts.is_empty() {
-                write!(f, " ({})", parts.join(", "))?;
-            }
+        }
+        match self.0.attempts {
+            Some(1) => parts.push("1 attempt".to_owned()),
+            Some(n) => parts.push(format!("{n} attempts")),
+            None => {}
+        }
+        if !parts.is_empty() {
+            write!(f, " ({})", parts.join(", "))?;
         }
         Ok(())
     }
@@ -539,6 +577,29 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{status}");
             assert_eq!(err.http_status(), Some(status));
         }
+    }
+
+    #[test]
+    fn display_says_attempts_and_unknown_outcomes() {
+        let err = Error::new(ErrorKind::Timeout, "no answer")
+            .with_context("aliyun", "CreateUploadVideo")
+            .with_outcome_unknown()
+            .with_attempts(1);
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.attempts(), Some(1));
+        assert_eq!(
+            err.to_string(),
+            "timeout: aliyun CreateUploadVideo: no answer; outcome unknown: the vendor may have \
+             acted on the request (1 attempt)"
+        );
+        let err = Error::new(ErrorKind::RateLimited, "slow down")
+            .with_vendor(VendorDetail::new().code("Throttling").http_status(400))
+            .with_attempts(3);
+        assert!(!err.is_outcome_unknown());
+        assert_eq!(
+            err.to_string(),
+            "rate limited: slow down (code Throttling, HTTP 400, 3 attempts)"
+        );
     }
 
     #[test]
