@@ -166,7 +166,7 @@ impl Checkpoint {
             file_name.as_deref().unwrap_or("checkpoint"),
             uuid::Uuid::new_v4().simple()
         ));
-        let text = serde_json::to_vec_pretty(self)
+        let text = serde_json::to_vec(self)
             .map_err(|e| Error::new(ErrorKind::Config, format!("checkpoint: {e}")))?;
         let written = (|| {
             let mut file = fs::File::create(&temp)?;
@@ -254,9 +254,9 @@ impl Checkpoint {
         &self.source
     }
 
-    /// How many parts are recorded as stored.
-    pub fn parts_done(&self) -> usize {
-        self.parts.len()
+    /// The parts recorded as stored, in part order, with the vendor's token and our checksum.
+    pub fn parts(&self) -> &[PartReceipt] {
+        &self.parts
     }
 
     /// The refresh request for this upload's media id.
