@@ -930,3 +930,29 @@ async fn a_provider_source_creates_once_and_resumes_by_refreshing() {
         "the resume refreshed"
     );
 }
+
+#[tokio::test]
+async fn a_file_changed_during_the_upload_is_not_completed() {
+    let scratch = Scratch::new();
+    let (path, _) = scratch.file(4 * PART as usize);
+    let storage = Arc::new(MemoryStorageDouble::new(true));
+    let (source, _) = callback_source(fresh(1));
+    let grown = path.clone();
+    let up = uploader(&storage, &source, options(&scratch, 1)).on_progress(move |p| {
+        if p.parts_done == 2 {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&grown)
+                .unwrap();
+            std::io::Write::write_all(&mut f, b"more").unwrap();
+        }
+    });
+    let err = run(&up, &path).await.unwrap_err();
+    assert_eq!(err.field(), Some("file"), "{err}");
+    assert!(
+        err.to_string().contains("changed during the upload"),
+        "{err}"
+    );
+    assert_eq!(storage.object(), None, "nothing completed");
+    assert!(scratch.checkpoint().exists());
+}

@@ -496,6 +496,18 @@ impl Run<'_> {
             return Err(e);
         }
 
+        // The parts were read over minutes or hours: a file changed meanwhile would be stored as
+        // a mix of two versions.
+        let (_, now) = inspect(&self.source_path)?;
+        if now != record.file {
+            return Err(Error::invalid_input(
+                "file",
+                format!(
+                    "{} changed during the upload; run again to upload it afresh",
+                    self.source_path.display()
+                ),
+            ));
+        }
         let parts = record.parts.clone();
         call(&self.shared, &retry, |c| {
             let (storage, session, parts) = (storage.clone(), session.clone(), &parts);

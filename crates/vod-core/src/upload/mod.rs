@@ -44,6 +44,6 @@ mod storage;
 pub use checkpoint::{Checkpoint, CheckpointError, Problem as CheckpointProblem};
 pub use driver::{DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, Resume, UploadOptions, Uploader};
 pub use plan::{Mode, PartRules, PartSpec, Plan};
-pub use progress::{Progress, ProgressFn, UploadOutcome};
+pub use progress::{Progress, UploadOutcome};
 pub use source::{CallbackSource, CredentialSource, ProviderSource};
 pub use storage::{Checksum, PartReceipt, SessionId, Storage, StoredObject};

@@ -28,7 +28,7 @@ pub struct Progress {
 
 /// A progress callback; it runs on the upload's task, so it should return quickly (send to a
 /// channel, set an atomic).
-pub type ProgressFn = dyn Fn(Progress) + Send + Sync;
+pub(crate) type ProgressFn = dyn Fn(Progress) + Send + Sync;
 
 /// How an upload ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -248,3 +248,86 @@ impl SharedCredential {
         Ok((now_generation + 1, fresh))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FixedClock;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2026-12-01 00:00:00 UTC);
+
+    fn credential(media: &str, n: u32, issued: OffsetDateTime, ttl: Duration) -> UploadCredential {
+        serde_json::from_value(serde_json::json!({
+            "provider": "wangsu",
+            "media_id": media,
+            "target": {"type": "wangsu_storage", "upload_url": "http://127.0.0.1:1",
+                       "upload_token": format!("token-{n}"), "file_key": "k",
+                       "bucket": null, "http_dns_server": null},
+            "issued_at": issued.format(&time::format_description::well_known::Rfc3339).unwrap(),
+            "expires_at": (issued + ttl).format(&time::format_description::well_known::Rfc3339).unwrap(),
+            "request_id": null, "file_name": "a.mp4", "resume_id": null
+        }))
+        .unwrap()
+    }
+
+    /// A source whose refreshes answer `media` with a TTL of `ttl`, counted.
+    fn shared(
+        at: OffsetDateTime,
+        ttl: Duration,
+        media: &'static str,
+    ) -> (SharedCredential, Arc<AtomicU32>) {
+        let count = Arc::new(AtomicU32::new(0));
+        let counter = count.clone();
+        let source = CallbackSource::new(credential("m", 1, T0, ttl), move |_| {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 2;
+            async move { Ok(credential(media, n, at, ttl)) }
+        });
+        let first = credential("m", 1, T0, ttl);
+        let cell = SharedCredential::new(
+            Arc::new(source),
+            Arc::new(FixedClock(at)),
+            Duration::minutes(5),
+            first,
+        );
+        (cell, count)
+    }
+
+    #[tokio::test]
+    async fn short_lived_credentials_are_refreshed_midway_not_on_every_request() {
+        // Two seconds of life, a five-minute margin: refreshed once less than a second is left.
+        let (cell, count) = shared(T0 + Duration::milliseconds(500), Duration::seconds(2), "m");
+        cell.get().await.unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 0);
+        let (cell, count) = shared(T0 + Duration::milliseconds(1500), Duration::seconds(2), "m");
+        let (generation, _) = cell.get().await.unwrap();
+        assert_eq!((generation, count.load(Ordering::SeqCst)), (1, 1));
+        // The new credential (issued at the clock's time) is good for the next requests.
+        cell.get().await.unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refresh_after_an_old_generation_reuses_the_newer_credential() {
+        let (cell, count) = shared(T0, Duration::minutes(50), "m");
+        let (g1, c1) = cell.refresh_after(0).await.unwrap();
+        let (g2, c2) = cell.refresh_after(0).await.unwrap();
+        assert_eq!((g1, g2, count.load(Ordering::SeqCst)), (1, 1, 1));
+        assert_eq!(c1, c2);
+        cell.refresh_after(1).await.unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        assert_eq!(cell.refreshes(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refresh_answering_another_media_id_is_refused() {
+        let (cell, _) = shared(T0, Duration::minutes(50), "other");
+        let err = cell.refresh_after(0).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert!(err.to_string().contains("other"), "{err}");
+        // The current credential is unchanged.
+        assert_eq!(cell.get().await.unwrap().1.media_id, "m");
+    }
+}
