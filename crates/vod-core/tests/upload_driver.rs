@@ -277,6 +277,8 @@ impl Storage for MemoryStorageDouble {
         for p in parts {
             let bytes = &stored[&p.number];
             assert_eq!(p.token, format!("etag-{}-{}", p.number, fnv(bytes).value));
+            // Every part comes with the checksum of what was sent, resumed or not.
+            assert_eq!(p.checksum, Some(fnv(bytes)), "part {}", p.number);
             object.extend_from_slice(bytes);
         }
         let checksum = fnv(&object);
@@ -955,4 +957,13 @@ async fn a_file_changed_during_the_upload_is_not_completed() {
     );
     assert_eq!(storage.object(), None, "nothing completed");
     assert!(scratch.checkpoint().exists());
+}
+
+#[test]
+fn an_upload_can_be_spawned() {
+    fn spawnable<T: Send + 'static>(_: T) {}
+    let storage = Arc::new(MemoryStorageDouble::new(true));
+    let (source, _) = callback_source(fresh(1));
+    let up = Arc::new(uploader(&storage, &source, UploadOptions::default()));
+    spawnable(async move { up.upload(Path::new("x")).await });
 }

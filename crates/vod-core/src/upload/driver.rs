@@ -167,6 +167,16 @@ impl Uploader {
     }
 
     /// Calls `f` with the progress each time a part is stored.
+    ///
+    /// For a channel instead of a callback, send from it:
+    ///
+    /// ```
+    /// # use vod_core::upload::{Progress, Uploader};
+    /// fn watched(up: Uploader) -> (Uploader, tokio::sync::watch::Receiver<Option<Progress>>) {
+    ///     let (tx, rx) = tokio::sync::watch::channel(None);
+    ///     (up.on_progress(move |p| { let _ = tx.send(Some(p)); }), rx)
+    /// }
+    /// ```
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(f));
         self

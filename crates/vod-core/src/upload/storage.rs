@@ -118,8 +118,11 @@ pub trait Storage: Send + Sync + Debug {
     /// The vendor's part rules.
     fn rules(&self) -> PartRules;
 
-    /// The checksum of `part` as the storage computes it, so the driver can compare it with a
-    /// [`PartReceipt::checksum`] and record it in the checkpoint.
+    /// The checksum of `part` as the storage computes it (OSS: CRC-64; Wangsu: what its file
+    /// hash is built from, the SHA-1 of each 4 MiB unit). The driver compares it with a
+    /// [`PartReceipt::checksum`], records it in the checkpoint, and hands it back to
+    /// [`complete`](Storage::complete), so the whole object's checksum can be derived from the
+    /// parts' even after a resume that did not read them again.
     fn part_checksum(&self, part: &[u8]) -> Checksum;
 
     /// Stores a whole (small) file in one request.
@@ -150,7 +153,8 @@ pub trait Storage: Send + Sync + Debug {
     }
 
     /// Assembles the object from `parts`, which the driver gives in ascending order, one per
-    /// part of `plan`.
+    /// part of `plan`, each with its token and the [`part_checksum`](Storage::part_checksum) of
+    /// what was sent.
     async fn complete(
         &self,
         credential: &UploadCredential,
