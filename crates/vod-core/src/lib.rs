@@ -36,6 +36,7 @@ pub mod secret;
 pub mod text;
 pub mod ticket;
 pub mod transport;
+pub mod upload;
 pub mod validate;
 
 pub use clock::{
