@@ -284,6 +284,7 @@ async fn main() {
             tracing_subscriber::EnvFilter::try_from_env("VOD_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let config = match Config::discover(arg("--config").map(PathBuf::from).as_deref()) {
         Ok(c) => c,

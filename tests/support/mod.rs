@@ -1,8 +1,8 @@
 //! What the behaviour and resilience suites share: the list of providers under test, and an
 //! emulator with a provider of each kind pointed at it.
 //!
-//! A new provider joins every suite by adding one line to [`PROVIDERS`] (after the emulator learns
-//! its API).
+//! A new provider joins every suite with one entry in the `providers!` list below (after the
+//! emulator learns its API); `provider_tests!` then gives each case a test of its own per provider.
 
 #![allow(dead_code)]
 
@@ -21,32 +21,70 @@ pub struct Case {
     pub throttled: fn() -> FaultKind,
 }
 
-pub const PROVIDERS: &[Case] = &[
-    Case {
+/// Declares the providers under test: `PROVIDERS`, a `cases` module with one constant per provider,
+/// and the `provider_tests!` macro, which turns each `async fn case_name(case: &Case)` it names into
+/// one `#[tokio::test]` per provider (`aliyun_v3::case_name`), so a failing provider hides no
+/// other and `cargo test aliyun_v3` runs one provider's cases.
+macro_rules! providers {
+    ($d:tt $($name:ident: $case:expr),* $(,)?) => {
+        /// One constant per provider under test, named like its test module.
+        #[allow(non_upper_case_globals)]
+        pub mod cases {
+            use super::*;
+            $(pub const $name: Case = $case;)*
+        }
+
+        /// Every provider under test.
+        pub const PROVIDERS: &[Case] = &[$(cases::$name),*];
+
+        /// One test per named case and provider.
+        #[allow(unused_macros)]
+        macro_rules! provider_tests {
+            ($d($d test:ident),* $d(,)?) => {
+                $(
+                    mod $name {
+                        $d(
+                            #[tokio::test]
+                            async fn $d test() {
+                                super::$d test(&crate::support::cases::$name).await
+                            }
+                        )*
+                    }
+                )*
+            };
+        }
+    };
+}
+
+// A new provider joins every suite with one entry here. (The leading `$` is the dollar sign the
+// generated `provider_tests!` needs for its own repetitions.)
+providers! {
+    $
+    aliyun_v1: Case {
         name: "aliyun-v1",
         vendor: Vendor::Aliyun,
         toml: "provider = \"aliyun\"\n[aliyun]\naccess_key_id = \"{ak}\"\naccess_key_secret = \"{sk}\"\nendpoint = \"{url}\"\nsignature = \"v1\"",
         throttled: aliyun_throttled,
     },
-    Case {
+    aliyun_v3: Case {
         name: "aliyun-v3",
         vendor: Vendor::Aliyun,
         toml: "provider = \"aliyun\"\n[aliyun]\naccess_key_id = \"{ak}\"\naccess_key_secret = \"{sk}\"\nendpoint = \"{url}\"\nsignature = \"v3\"",
         throttled: aliyun_throttled,
     },
-    Case {
+    wangsu_ws3: Case {
         name: "wangsu-ws3",
         vendor: Vendor::Wangsu,
         toml: "provider = \"wangsu\"\n[wangsu]\naccess_key = \"{ak}\"\nsecret_key = \"{sk}\"\nendpoint = \"{url}\"\nvariant = \"ws3\"",
         throttled: wangsu_throttled,
     },
-    Case {
+    wangsu_cnc: Case {
         name: "wangsu-cnc",
         vendor: Vendor::Wangsu,
         toml: "provider = \"wangsu\"\n[wangsu]\naccess_key = \"{ak}\"\nsecret_key = \"{sk}\"\nendpoint = \"{url}\"\nvariant = \"cnc\"",
         throttled: wangsu_throttled,
     },
-];
+}
 
 fn aliyun_throttled() -> FaultKind {
     FaultKind::VendorError {

@@ -20,8 +20,9 @@ pub const CREATE_UPLOAD_VIDEO: &str = "CreateUploadVideo";
 /// The action that refreshes an upload's credential.
 pub const REFRESH_UPLOAD_VIDEO: &str = "RefreshUploadVideo";
 
-/// Response headers that carry the request id (none read: the body's `RequestId` carries it).
-pub const REQUEST_ID_HEADERS: &[&str] = &[];
+/// Response headers that carry the request id: Aliyun repeats the body's `RequestId` in this
+/// header, so each attempt's log line has it even when the body cannot be read.
+pub const REQUEST_ID_HEADERS: &[&str] = &["x-acs-request-id"];
 
 /// JSON fields whose values never appear in an excerpt of an answer.
 pub const REDACTED_FIELDS: &[&str] = &[

@@ -57,7 +57,8 @@ fn clap_exit(usage: &clap::Error) -> u8 {
     }
 }
 
-/// Logs go to stderr, filtered by `VOD_LOG` (e.g. `VOD_LOG=debug`); warnings by default. A log
+/// Logs go to stderr, filtered by `VOD_LOG` (e.g. `VOD_LOG=vod=debug`); warnings by default,
+/// without colour unless stderr is a terminal. A log
 /// line that cannot be written is dropped: reporting that with `eprintln!` (the subscriber's
 /// default) would panic on the same broken stderr.
 fn init_tracing() {
@@ -66,6 +67,7 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .log_internal_errors(false)
         .init();

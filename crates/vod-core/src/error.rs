@@ -42,6 +42,18 @@ pub enum ErrorKind {
     Config,
     /// The operation or option is not supported by this provider.
     Unsupported,
+    /// The temporary upload credential (STS keys, upload token) expired or was revoked: fetch a
+    /// fresh one (refresh the upload) and send the same request again with it.
+    ///
+    /// Distinct from [`Unauthenticated`](Self::Unauthenticated), a key that is wrong whatever
+    /// the time. Storage answers it for OSS `SecurityTokenExpired`, and for `InvalidAccessKeyId`
+    /// when the key is an STS key (they vanish when they expire). Not
+    /// [retryable](Self::is_retryable) as is: the same request with the same keys fails again;
+    /// [`needs_new_credential`](Self::needs_new_credential) says so.
+    CredentialExpired,
+    /// The bytes the storage received differ from the bytes sent (its checksum of a part or
+    /// object is not ours): damaged in transit. Sending the same bytes again can succeed.
+    ChecksumMismatch,
 }
 
 impl ErrorKind {
@@ -49,8 +61,26 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            Self::RateLimited | Self::Unavailable | Self::Timeout | Self::Network
+            Self::RateLimited
+                | Self::Unavailable
+                | Self::Timeout
+                | Self::Network
+                | Self::ChecksumMismatch
         )
+    }
+
+    /// Whether the same request can succeed once the caller has a fresh credential (an uploader
+    /// refreshes the upload, then re-signs and resends): true for
+    /// [`CredentialExpired`](Self::CredentialExpired) only.
+    ///
+    /// ```
+    /// use vod_core::ErrorKind;
+    /// assert!(ErrorKind::CredentialExpired.needs_new_credential());
+    /// assert!(!ErrorKind::CredentialExpired.is_retryable());
+    /// assert!(!ErrorKind::Unauthenticated.needs_new_credential());
+    /// ```
+    pub fn needs_new_credential(self) -> bool {
+        matches!(self, Self::CredentialExpired)
     }
 
     /// The kind an HTTP status implies, for an error answer whose vendor code does not say (no
@@ -101,6 +131,8 @@ impl ErrorKind {
             Self::InvalidResponse => "invalid_response",
             Self::Config => "config",
             Self::Unsupported => "unsupported",
+            Self::CredentialExpired => "credential_expired",
+            Self::ChecksumMismatch => "checksum_mismatch",
         }
     }
 }
@@ -120,6 +152,8 @@ impl fmt::Display for ErrorKind {
             Self::InvalidResponse => "invalid response",
             Self::Config => "config error",
             Self::Unsupported => "unsupported",
+            Self::CredentialExpired => "upload credential expired",
+            Self::ChecksumMismatch => "checksum mismatch",
         })
     }
 }
@@ -230,6 +264,8 @@ struct Inner {
     vendor: Option<Box<VendorDetail>>,
     retry_after: Option<Duration>,
     server_time: Option<OffsetDateTime>,
+    outcome_unknown: bool,
+    attempts: Option<u32>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -245,6 +281,8 @@ impl Error {
             vendor: None,
             retry_after: None,
             server_time: None,
+            outcome_unknown: false,
+            attempts: None,
             source: None,
         }))
     }
@@ -364,6 +402,32 @@ impl Error {
         self.0.server_time
     }
 
+    /// Whether the request was sent and the vendor may have acted on it although no answer said
+    /// so: a timeout or a broken connection after sending, or an answer not in the vendor's format
+    /// (a gateway's 5xx page). A create that failed this way may have created the video; check
+    /// before creating it again. Errors the vendor answered in its own format, and failures before
+    /// the request left (connection refused), are not outcome-unknown.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.0.outcome_unknown
+    }
+
+    /// Marks the outcome as unknown ([`Error::is_outcome_unknown`]).
+    pub fn with_outcome_unknown(mut self) -> Self {
+        self.0.outcome_unknown = true;
+        self
+    }
+
+    /// How many attempts the call made before it failed, when a retry layer counted them.
+    pub fn attempts(&self) -> Option<u32> {
+        self.0.attempts
+    }
+
+    /// Records how many attempts the call made.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.0.attempts = Some(attempts);
+        self
+    }
+
     /// Attaches what the vendor said, merging with detail already present.
     pub fn with_vendor(mut self, detail: VendorDetail) -> Self {
         match &mut self.0.vendor {
@@ -414,8 +478,11 @@ impl fmt::Display for Error {
             _ => {}
         }
         f.write_str(&self.0.message)?;
+        if self.0.outcome_unknown {
+            f.write_str("; outcome unknown: the vendor may have acted on the request")?;
+        }
+        let mut parts = Vec::new();
         if let Some(v) = &self.0.vendor {
-            let mut parts = Vec::new();
             if let Some(code) = &v.code {
                 parts.push(format!("code {code}"));
             }
@@ -425,9 +492,14 @@ impl fmt::Display for Error {
             if let Some(status) = v.http_status {
                 parts.push(format!("HTTP {status}"));
             }
-            if !parts.is_empty() {
-                write!(f, " ({})", parts.join(", "))?;
-            }
+        }
+        match self.0.attempts {
+            Some(1) => parts.push("1 attempt".to_owned()),
+            Some(n) => parts.push(format!("{n} attempts")),
+            None => {}
+        }
+        if !parts.is_empty() {
+            write!(f, " ({})", parts.join(", "))?;
         }
         Ok(())
     }
@@ -481,9 +553,12 @@ mod tests {
     #[test]
     fn retryable_kinds() {
         use ErrorKind::*;
-        for kind in [RateLimited, Unavailable, Timeout, Network] {
+        for kind in [RateLimited, Unavailable, Timeout, Network, ChecksumMismatch] {
             assert!(kind.is_retryable(), "{kind:?}");
+            assert!(!kind.needs_new_credential(), "{kind:?}");
         }
+        assert!(!CredentialExpired.is_retryable());
+        assert!(CredentialExpired.needs_new_credential());
         for kind in [
             InvalidInput,
             Unauthenticated,
@@ -493,6 +568,7 @@ mod tests {
             InvalidResponse,
             Config,
             Unsupported,
+            CredentialExpired,
         ] {
             assert!(!kind.is_retryable(), "{kind:?}");
         }
@@ -539,6 +615,29 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{status}");
             assert_eq!(err.http_status(), Some(status));
         }
+    }
+
+    #[test]
+    fn display_says_attempts_and_unknown_outcomes() {
+        let err = Error::new(ErrorKind::Timeout, "no answer")
+            .with_context("aliyun", "CreateUploadVideo")
+            .with_outcome_unknown()
+            .with_attempts(1);
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.attempts(), Some(1));
+        assert_eq!(
+            err.to_string(),
+            "timeout: aliyun CreateUploadVideo: no answer; outcome unknown: the vendor may have \
+             acted on the request (1 attempt)"
+        );
+        let err = Error::new(ErrorKind::RateLimited, "slow down")
+            .with_vendor(VendorDetail::new().code("Throttling").http_status(400))
+            .with_attempts(3);
+        assert!(!err.is_outcome_unknown());
+        assert_eq!(
+            err.to_string(),
+            "rate limited: slow down (code Throttling, HTTP 400, 3 attempts)"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod signing;
 pub mod text;
 pub mod ticket;
 pub mod transport;
+pub mod upload;
 pub mod validate;
 
 pub use clock::{

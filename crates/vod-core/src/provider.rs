@@ -35,6 +35,20 @@ pub trait UploadCredentialProvider: Send + Sync + Debug {
 
     /// Returns a fresh credential for an upload created earlier; the target stays the same.
     async fn refresh_upload(&self, request: &RefreshRequest) -> Result<UploadCredential>;
+
+    /// `request` made safe to send more than once, when this provider can: every
+    /// [`create_upload`](Self::create_upload) of the returned request asks the vendor for the same
+    /// upload (Wangsu: a `fileId` fixed before the first attempt), so a retry after a timeout
+    /// cannot create a second video.
+    ///
+    /// `None` (the default) means a repeated create may create another video; the retry layer then
+    /// repeats a create only when the vendor provably did not act on it
+    /// ([`Error::is_outcome_unknown`](crate::Error::is_outcome_unknown) is false). Layers forward
+    /// this to the provider they wrap.
+    fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+        let _ = request;
+        None
+    }
 }
 
 #[async_trait]
@@ -48,6 +62,9 @@ impl<P: UploadCredentialProvider + ?Sized> UploadCredentialProvider for Arc<P> {
     async fn refresh_upload(&self, request: &RefreshRequest) -> Result<UploadCredential> {
         (**self).refresh_upload(request).await
     }
+    fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+        (**self).repeatable_create(request)
+    }
 }
 
 #[async_trait]
@@ -60,5 +77,8 @@ impl<P: UploadCredentialProvider + ?Sized> UploadCredentialProvider for Box<P> {
     }
     async fn refresh_upload(&self, request: &RefreshRequest) -> Result<UploadCredential> {
         (**self).refresh_upload(request).await
+    }
+    fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+        (**self).repeatable_create(request)
     }
 }

@@ -3,17 +3,27 @@
 //! Adapters differ in how they sign a request and read an answer; everything between is the same
 //! and lives here once: a fresh timestamp and nonce per attempt, per-attempt timeouts, mapping
 //! transport failures to [`ErrorKind`]s, a bounded body read, the vendor request id, `Retry-After`
-//! and `Date` headers, one tracing span per vendor call, and clock-skew correction (when a vendor
+//! and `Date` headers, one log event per attempt, and clock-skew correction (when a vendor
 //! rejects our timestamp and tells its own time, correct the clock and try once more).
+//!
+//! Each attempt ends with one `debug` event of target `vod` carrying `provider`, `operation`,
+//! `attempt`, `request_id`, `status`, `latency_ms` and (on failure) `error`: one line per vendor
+//! call under `VOD_LOG=vod=debug`. Attempts are numbered across the retry layer's retries, which
+//! scopes a counter around the whole call ([`count_attempts`]).
+//!
+//! A failure is marked outcome-unknown ([`Error::is_outcome_unknown`]) when the request was sent
+//! and no answer in the vendor's format came back, so the retry layer knows a create may have
+//! happened.
 //!
 //! Nothing here formats a URL or a header into an error or a log line: Aliyun STS callers carry
 //! their security token in the query, so URLs count as secret.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
-use tracing::Instrument;
 
 use crate::config::HttpConfig;
 use crate::redact::Redactor;
@@ -24,6 +34,32 @@ use crate::{
 
 /// The most bytes read from a vendor answer; credential answers are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+tokio::task_local! {
+    /// Vendor attempts made so far by the call in progress, when a retry layer counts them.
+    static ATTEMPTS: Cell<u32>;
+}
+
+/// Runs `call` with its vendor attempts numbered from 1 across everything it sends, retries
+/// included, so each attempt's log event says which it was. The retry layer wraps every call in
+/// this; a nested scope keeps the outer count.
+pub async fn count_attempts<F: Future>(call: F) -> F::Output {
+    if ATTEMPTS.try_with(|_| ()).is_ok() {
+        call.await
+    } else {
+        ATTEMPTS.scope(Cell::new(0), call).await
+    }
+}
+
+/// The number of the attempt about to start: the next in the counted call, else `local`.
+fn next_attempt(local: u32) -> u32 {
+    ATTEMPTS
+        .try_with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        })
+        .unwrap_or(local)
+}
 
 /// The time and nonce one attempt signs with.
 #[derive(Debug, Clone)]
@@ -268,42 +304,32 @@ impl Transport {
         build: impl Fn(&Attempt) -> Result<(Outgoing, C)>,
         parse: impl Fn(&Response, &C) -> Result<T>,
     ) -> Result<T> {
-        let mut number = 1;
+        let mut local = 1;
         loop {
             let attempt = Attempt {
-                number,
+                number: next_attempt(local),
                 now: self.clock.now(),
                 nonce: self.nonces.nonce(),
             };
             let (outgoing, context) = build(&attempt)?;
             let parse = |response: &Response| parse(response, &context);
-            let span = tracing::info_span!(
-                "vod.call",
-                provider = self.provider,
-                operation,
-                attempt = number,
-                request_id = tracing::field::Empty,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty,
-                error = tracing::field::Empty,
-            );
             let result = self
-                .exchange(outgoing, &parse)
-                .instrument(span.clone())
+                .exchange(operation, attempt.number, outgoing, &parse)
                 .await;
             let result = result.map_err(|e| e.with_context(self.provider, operation));
             if let Err(err) = &result {
-                span.record("error", err.kind().as_str());
-                if err.kind() == ErrorKind::ClockSkew && number == 1 {
+                if err.kind() == ErrorKind::ClockSkew && local == 1 {
                     if let Some(server) = err.server_time() {
                         let offset = self.clock.correct(server, self.clock.base_now());
                         tracing::warn!(
-                            parent: &span,
+                            target: "vod",
+                            provider = self.provider,
+                            operation,
                             offset_secs = offset.whole_seconds(),
                             "{} rejected the request time; clock corrected by the server's Date",
                             self.provider
                         );
-                        number += 1;
+                        local += 1;
                         continue;
                     }
                 }
@@ -312,33 +338,55 @@ impl Transport {
         }
     }
 
+    /// Sends one attempt and reads its answer, then logs the attempt's one event.
     async fn exchange<T>(
         &self,
+        operation: &'static str,
+        attempt: u32,
         outgoing: Outgoing,
         parse: &impl Fn(&Response) -> Result<T>,
     ) -> Result<T> {
         let started = Instant::now();
         let response = self.send(outgoing).await;
-        let span = tracing::Span::current();
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        let response = response?;
-        span.record("status", response.status);
-        let request_id = self.header_request_id(&response);
-        if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
-        }
-        parse(&response).map_err(|e| {
-            if let Some(id) = e.request_id() {
-                span.record("request_id", id);
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let (status, header_id, result) = match response {
+            Err(err) => (None, None, Err(err)),
+            Ok(response) => {
+                let request_id = self.header_request_id(&response);
+                let result = parse(&response).map_err(|e| {
+                    let e = e
+                        .with_vendor(
+                            VendorDetail::new()
+                                .request_id(request_id.clone())
+                                .http_status(response.status),
+                        )
+                        .with_retry_after(response.retry_after())
+                        .with_server_time(response.server_time());
+                    // A retryable failure without a vendor code is a gateway's page or a cut-off
+                    // answer: the vendor may have acted. A 429 is a refusal whatever its body.
+                    if e.is_retryable() && e.vendor_code().is_none() && response.status != 429 {
+                        e.with_outcome_unknown()
+                    } else {
+                        e
+                    }
+                });
+                (Some(response.status), request_id, result)
             }
-            e.with_vendor(
-                VendorDetail::new()
-                    .request_id(request_id)
-                    .http_status(response.status),
-            )
-            .with_retry_after(response.retry_after())
-            .with_server_time(response.server_time())
-        })
+        };
+        let error = result.as_ref().err();
+        let request_id = error.and_then(Error::request_id).or(header_id.as_deref());
+        tracing::debug!(
+            target: "vod",
+            provider = self.provider,
+            operation,
+            attempt,
+            request_id,
+            status,
+            latency_ms,
+            error = error.map(|e| e.kind().as_str()),
+            "vendor call"
+        );
+        result
     }
 
     async fn send(&self, outgoing: Outgoing) -> Result<Response> {
@@ -374,9 +422,11 @@ impl Transport {
     }
 }
 
-/// Maps a reqwest failure to a kind, dropping the URL (it may carry a security token).
+/// Maps a reqwest failure to a kind, dropping the URL (it may carry a security token). Only a
+/// failure to connect proves the request never left; any other is outcome-unknown.
 fn transport_error(err: reqwest::Error) -> Error {
     let err = err.without_url();
+    let sent = !err.is_connect() && !err.is_builder();
     let kind = if err.is_timeout() {
         ErrorKind::Timeout
     } else if err.is_builder() {
@@ -397,7 +447,12 @@ fn transport_error(err: reqwest::Error) -> Error {
         cause = Some(deeper);
     }
     let detail = cause.map(|s| format!(": {s}")).unwrap_or_default();
-    Error::new(kind, format!("{what}{detail}")).with_source(err)
+    let error = Error::new(kind, format!("{what}{detail}"));
+    if sent {
+        error.with_outcome_unknown().with_source(err)
+    } else {
+        error.with_source(err)
+    }
 }
 
 /// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).

@@ -50,6 +50,7 @@ use crate::state::{Shared, lock};
 ///     r#"{"type": "vendor_error", "code": "Throttling.User", "message": "slow down", "http_status": 400}"#,
 ///     r#"{"type": "server_error_html", "status": 502}"#,
 ///     r#"{"type": "drop_connection"}"#,
+///     r#"{"type": "answer_lost"}"#,
 ///     r#"{"type": "truncated_json"}"#,
 ///     r#"{"type": "retry_after", "status": 429, "seconds": 2}"#,
 /// ] {
@@ -96,7 +97,10 @@ impl Fault {
         let status = match &self.kind {
             FaultKind::VendorError { http_status, .. } => *http_status,
             FaultKind::ServerErrorHtml { status } | FaultKind::RetryAfter { status, .. } => *status,
-            FaultKind::Delay(_) | FaultKind::DropConnection | FaultKind::TruncatedJson => {
+            FaultKind::Delay(_)
+            | FaultKind::DropConnection
+            | FaultKind::AnswerLost
+            | FaultKind::TruncatedJson => {
                 return None;
             }
         };
@@ -157,6 +161,10 @@ pub enum FaultKind {
     /// Closes the TCP connection without writing any response. The client sees a connection
     /// error (e.g. "connection closed before message completed"), never an HTTP response.
     DropConnection,
+    /// Handles the request normally (the vendor acts on it: a create creates), then closes the
+    /// connection instead of sending the answer. The client sees a connection error and cannot
+    /// know the outcome.
+    AnswerLost,
     /// HTTP 200 with a success-shaped body (the vendor's usual headers and
     /// `Content-Type: application/json`) cut in half, so it is not valid JSON. The credential in
     /// it is freshly minted and not stored.
@@ -187,6 +195,7 @@ enum FaultKindJson {
         millis: u64,
     },
     DropConnection,
+    AnswerLost,
     TruncatedJson,
     RetryAfter {
         status: u16,
@@ -209,6 +218,7 @@ impl From<FaultKindJson> for FaultKind {
             FaultKindJson::ServerErrorHtml { status } => FaultKind::ServerErrorHtml { status },
             FaultKindJson::Delay { millis } => FaultKind::Delay(Duration::from_millis(millis)),
             FaultKindJson::DropConnection => FaultKind::DropConnection,
+            FaultKindJson::AnswerLost => FaultKind::AnswerLost,
             FaultKindJson::TruncatedJson => FaultKind::TruncatedJson,
             FaultKindJson::RetryAfter { status, seconds } => {
                 FaultKind::RetryAfter { status, seconds }
@@ -234,6 +244,7 @@ impl From<FaultKind> for FaultKindJson {
                 millis: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             },
             FaultKind::DropConnection => FaultKindJson::DropConnection,
+            FaultKind::AnswerLost => FaultKindJson::AnswerLost,
             FaultKind::TruncatedJson => FaultKindJson::TruncatedJson,
             FaultKind::RetryAfter { status, seconds } => {
                 FaultKindJson::RetryAfter { status, seconds }
@@ -308,6 +319,10 @@ pub(crate) async fn intercept(
             None
         }
         FaultKind::DropConnection => killer.kill().await,
+        FaultKind::AnswerLost => {
+            killer.kill_after_answer();
+            None
+        }
         FaultKind::ServerErrorHtml { status } => Some(html_error(status_or_500(status))),
         FaultKind::VendorError {
             code,

@@ -137,6 +137,15 @@ impl EmulatorHandle {
         Operation::ALL.iter().map(|&op| self.calls(op)).sum()
     }
 
+    /// The videos `vendor`'s server holds: Aliyun, every video created; Wangsu, every upload
+    /// created with a resume id (`fileId`). Tells a test whether a retried create made a second one.
+    pub fn videos(&self, vendor: Vendor) -> usize {
+        match vendor {
+            Vendor::Aliyun => self.state.aliyun.video_count(),
+            Vendor::Wangsu => self.state.wangsu.video_count(),
+        }
+    }
+
     /// Sets every call counter back to zero.
     pub fn reset_counters(&self) {
         self.state.counters.reset();

@@ -14,6 +14,7 @@ use std::io;
 use std::mem;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -207,7 +208,15 @@ async fn serve_connection(stream: TcpStream, app: Router, mut shutdown: watch::R
         let killer = killer.clone();
         hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(killer.clone());
-            tower_service::Service::call(&mut app.clone(), request)
+            let answer = tower_service::Service::call(&mut app.clone(), request);
+            let killer = killer.clone();
+            async move {
+                let response = answer.await;
+                if killer.answer_is_lost() {
+                    return killer.kill().await;
+                }
+                response
+            }
         })
     };
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
@@ -229,9 +238,18 @@ async fn serve_connection(stream: TcpStream, app: Router, mut shutdown: watch::R
 /// Closes the connection a request came in on, without a response. Every request handled by an
 /// emulator server carries one in its extensions.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ConnectionKiller(Arc<Notify>);
+pub(crate) struct ConnectionKiller(Arc<Notify>, Arc<AtomicBool>);
 
 impl ConnectionKiller {
+    /// Closes the connection once the request has been handled, instead of sending the answer.
+    pub(crate) fn kill_after_answer(&self) {
+        self.1.store(true, Ordering::SeqCst);
+    }
+
+    fn answer_is_lost(&self) -> bool {
+        self.1.swap(false, Ordering::SeqCst)
+    }
+
     /// Closes the connection. Never completes: the request's handler is dropped with it.
     pub(crate) async fn kill<T>(&self) -> T {
         self.0.notify_one();

@@ -107,6 +107,15 @@ impl UploadCredentialProvider for WangsuProvider {
         }
         Ok(credential)
     }
+
+    /// The request with its resume id fixed (the caller's, or one generated now): Get Video Upload
+    /// Token with the same `originFileName` and `fileId` answers for the same upload, so the retry
+    /// layer may repeat the create after a timeout without creating a second video.
+    fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+        let mut request = request.clone();
+        request.resume_id.get_or_insert_with(new_resume_id);
+        Some(request)
+    }
 }
 
 /// A resume id for an upload whose caller gave none: 32 lower-case hex digits, Wangsu's limit.
@@ -163,6 +172,23 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    }
+
+    #[test]
+    fn a_repeatable_create_fixes_the_resume_id_once() {
+        let provider = unreachable();
+        let fixed = provider
+            .repeatable_create(&UploadRequest::new("a.mp4"))
+            .unwrap();
+        let id = fixed.resume_id.clone().expect("a resume id is fixed");
+        assert!(validate::upload(&fixed).is_ok());
+        // The fixed request keeps its id however often it is prepared again.
+        assert_eq!(
+            provider.repeatable_create(&fixed).unwrap().resume_id,
+            Some(id)
+        );
+        let own = UploadRequest::new("a.mp4").resume_id("mine");
+        assert_eq!(provider.repeatable_create(&own).unwrap(), own);
     }
 
     #[test]

@@ -152,6 +152,10 @@ impl<P: UploadCredentialProvider> UploadCredentialProvider for RefreshAhead<P> {
         self.inner.name()
     }
 
+    fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+        self.inner.repeatable_create(request)
+    }
+
     async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
         let credential = self.inner.create_upload(request).await?;
         self.store(&credential);

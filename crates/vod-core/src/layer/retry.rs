@@ -1,4 +1,15 @@
-//! Retrying retryable failures with backoff.
+//! Retrying retryable failures with backoff, without creating what a failed attempt may have
+//! created.
+//!
+//! A timeout or a broken connection after the request left says nothing about whether the vendor
+//! acted on it. Repeating a refresh is harmless, and so is repeating a create the provider made
+//! repeatable ([`UploadCredentialProvider::repeatable_create`]: Wangsu fixes the `fileId` before the
+//! first attempt). Any other create is repeated only when the vendor provably did not act on it
+//! (throttled, a transient error in its own format, a connection refused before sending); else the
+//! error says the outcome is unknown ([`Error::is_outcome_unknown`]) so the app can check.
+//!
+//! `max_elapsed` bounds the whole call: each attempt gets only what is left of it. The final error
+//! says how many attempts were made ([`Error::attempts`]).
 
 use std::fmt;
 use std::future::Future;
@@ -9,8 +20,10 @@ use rand::Rng;
 use tokio::time::Instant;
 
 use crate::config::HttpConfig;
+use crate::transport::count_attempts;
 use crate::{
-    Error, RefreshRequest, Result, UploadCredential, UploadCredentialProvider, UploadRequest,
+    Error, ErrorKind, RefreshRequest, Result, UploadCredential, UploadCredentialProvider,
+    UploadRequest,
 };
 
 /// How [`Retry`] spaces and bounds attempts.
@@ -19,7 +32,7 @@ use crate::{
 pub struct RetryPolicy {
     /// Attempts per call, the first included.
     pub max_attempts: u32,
-    /// No attempt starts later than this after the first.
+    /// The whole call, every attempt and wait included, ends within this.
     pub max_elapsed: Duration,
     /// The backoff ceiling of the first retry; it doubles each retry.
     pub base_delay: Duration,
@@ -108,25 +121,65 @@ impl<P> Retry<P> {
         &self.inner
     }
 
-    async fn run<T, F, Fut>(&self, mut call: F) -> Result<T>
+    /// Calls `call` until it succeeds, fails for good, or the policy is spent. `repeatable` says
+    /// whether sending the request again is safe even when the vendor may have acted on it.
+    async fn run<T, F, Fut>(&self, repeatable: bool, call: F) -> Result<T>
     where
+        P: UploadCredentialProvider,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        count_attempts(self.attempts(repeatable, call)).await
+    }
+
+    async fn attempts<T, F, Fut>(&self, repeatable: bool, mut call: F) -> Result<T>
+    where
+        P: UploadCredentialProvider,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
         let started = Instant::now();
+        let deadline = started + self.policy.max_elapsed;
         let mut attempt = 1;
         loop {
-            let err = match call().await {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
+            let left = deadline.saturating_duration_since(Instant::now());
+            let err = match tokio::time::timeout(left, call()).await {
+                Ok(Ok(v)) => return Ok(v),
+                Ok(Err(e)) => e,
+                Err(_) => {
+                    tracing::debug!(
+                        target: "vod",
+                        provider = self.inner.name(),
+                        attempt,
+                        error = ErrorKind::Timeout.as_str(),
+                        "vendor call cut short by max_elapsed_secs"
+                    );
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the call did not finish within its {} s bound (max_elapsed_secs)",
+                            self.policy.max_elapsed.as_secs_f32()
+                        ),
+                    )
+                    .with_outcome_unknown()
+                }
             };
+            let give_up = |err: Error| Err(err.with_attempts(attempt));
             if !err.is_retryable() || attempt >= self.policy.max_attempts {
-                return Err(err);
+                return give_up(err);
+            }
+            if !repeatable && err.is_outcome_unknown() {
+                tracing::info!(
+                    attempt,
+                    error = err.kind().as_str(),
+                    "not repeating a create the vendor may have carried out"
+                );
+                return give_up(err);
             }
             let delay = self.policy.delay(attempt, &err);
-            if started.elapsed() + delay > self.policy.max_elapsed {
+            if started.elapsed() + delay >= self.policy.max_elapsed {
                 tracing::debug!(attempt, "retry budget spent; returning the last error");
-                return Err(err);
+                return give_up(err);
             }
             tracing::info!(
                 attempt,
@@ -155,19 +208,139 @@ impl<P: UploadCredentialProvider> UploadCredentialProvider for Retry<P> {
         self.inner.name()
     }
 
+    /// Creates with the request [`repeatable_create`](UploadCredentialProvider::repeatable_create)
+    /// prepared, when the provider can prepare one, so every attempt asks for the same upload.
     async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
-        self.run(|| self.inner.create_upload(request)).await
+        let prepared = self.inner.repeatable_create(request);
+        let repeatable = prepared.is_some();
+        let request = prepared.as_ref().unwrap_or(request);
+        self.run(repeatable, || self.inner.create_upload(request))
+            .await
     }
 
+    /// Refreshing twice only issues another credential for the same upload: always repeatable.
     async fn refresh_upload(&self, request: &RefreshRequest) -> Result<UploadCredential> {
-        self.run(|| self.inner.refresh_upload(request)).await
+        self.run(true, || self.inner.refresh_upload(request)).await
+    }
+
+    fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+        self.inner.repeatable_create(request)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use std::sync::Mutex;
+
+    /// Fails every create with `error` (or hangs, when `None`) and records what it was asked.
+    #[derive(Debug)]
+    struct Failing {
+        error: Option<Error>,
+        repeatable: bool,
+        seen: Mutex<Vec<UploadRequest>>,
+    }
+
+    impl Failing {
+        fn new(error: Option<Error>, repeatable: bool) -> Self {
+            Self {
+                error,
+                repeatable,
+                seen: Mutex::new(Vec::new()),
+            }
+        }
+    }
+
+    #[async_trait]
+    impl UploadCredentialProvider for Failing {
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+        async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
+            self.seen.lock().unwrap().push(request.clone());
+            match &self.error {
+                Some(e) => Err(e.clone()),
+                None => std::future::pending().await,
+            }
+        }
+        async fn refresh_upload(&self, _: &RefreshRequest) -> Result<UploadCredential> {
+            Err(self.error.clone().expect("refresh is not tested hanging"))
+        }
+        fn repeatable_create(&self, request: &UploadRequest) -> Option<UploadRequest> {
+            let fixed = request.clone().resume_id(uuid::Uuid::new_v4().to_string());
+            self.repeatable.then_some(fixed)
+        }
+    }
+
+    fn quick(max_attempts: u32) -> RetryPolicy {
+        RetryPolicy::default()
+            .max_attempts(max_attempts)
+            .base_delay(Duration::ZERO)
+    }
+
+    fn timed_out() -> Error {
+        Error::new(ErrorKind::Timeout, "no answer").with_outcome_unknown()
+    }
+
+    #[tokio::test]
+    async fn a_create_of_unknown_outcome_is_not_repeated() {
+        let retry = Retry::new(Failing::new(Some(timed_out()), false), quick(3));
+        let err = retry
+            .create_upload(&UploadRequest::new("a.mp4"))
+            .await
+            .unwrap_err();
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.attempts(), Some(1));
+        assert_eq!(retry.inner().seen.lock().unwrap().len(), 1);
+        // A refresh of unknown outcome is repeated.
+        let err = retry
+            .refresh_upload(&RefreshRequest::new("v"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), Some(3), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_create_the_vendor_refused_is_repeated() {
+        let throttled = Error::new(ErrorKind::RateLimited, "slow down");
+        let retry = Retry::new(Failing::new(Some(throttled), false), quick(3));
+        let err = retry
+            .create_upload(&UploadRequest::new("a.mp4"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), Some(3));
+        assert!(err.to_string().contains("3 attempts"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_repeatable_create_sends_one_request_every_time() {
+        let retry = Retry::new(Failing::new(Some(timed_out()), true), quick(3));
+        let err = retry
+            .create_upload(&UploadRequest::new("a.mp4"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), Some(3));
+        let seen = retry.inner().seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        assert!(seen[0].resume_id.is_some());
+        assert!(seen.iter().all(|r| *r == seen[0]), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn a_hanging_call_ends_at_max_elapsed() {
+        let retry = Retry::new(
+            Failing::new(None, true),
+            quick(5).max_elapsed(Duration::from_millis(50)),
+        );
+        let err = retry
+            .create_upload(&UploadRequest::new("a.mp4"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.attempts(), Some(1));
+        assert!(err.to_string().contains("max_elapsed_secs"), "{err}");
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

@@ -84,6 +84,13 @@ pub(crate) struct Store {
     nonces: ReplayGuard,
 }
 
+impl Store {
+    /// How many videos have been created.
+    pub(crate) fn video_count(&self) -> usize {
+        crate::state::lock(&self.videos).len()
+    }
+}
+
 impl Default for Store {
     fn default() -> Self {
         Store {

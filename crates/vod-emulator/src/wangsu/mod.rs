@@ -99,6 +99,13 @@ pub(crate) struct Store {
     last_deadline_ms: AtomicI64,
 }
 
+impl Store {
+    /// How many uploads with a resume id have been created.
+    pub(crate) fn video_count(&self) -> usize {
+        crate::state::lock(&self.videos).len()
+    }
+}
+
 impl Default for Store {
     fn default() -> Self {
         Store {
