@@ -61,10 +61,10 @@ pub(crate) struct Issue<'a> {
 /// (the workspace's `benches/decode.rs`) and for tools that hold a raw answer.
 ///
 /// `issued_at` is when the request was signed: the credential's fallback lifetime counts from
-/// it. `file_name` and `resume_id` are the
-/// `originFileName` and `fileId` that were sent; the credential keeps them for refreshing. The
-/// request id is read from the `X-WS-RequestId` or `x-cnc-request-id` header, and errors quote
-/// the answer with the upload token redacted, as the provider's do.
+/// it. `file_name` and `resume_id` are the `originFileName` and `fileId` that were sent; the
+/// credential keeps them for refreshing. The request id is read from the `X-WS-RequestId` or
+/// `x-cnc-request-id` header, and errors quote the answer with the upload token redacted, as the
+/// provider's do.
 ///
 /// ```
 /// use vod_core::transport::Response;
