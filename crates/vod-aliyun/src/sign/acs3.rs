@@ -226,17 +226,24 @@ pub fn sign(
     if let Some(token) = &key.token {
         headers.push(("x-acs-security-token", token.expose().to_owned()));
     }
-    let mut all = request.headers.clone();
-    for (name, value) in &headers {
-        all.insert((*name).to_owned(), value.clone());
-    }
-    let request = SignableRequest {
-        headers: &all,
-        ..*request
+    let mut added: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    added.sort_unstable_by_key(|&(name, _)| name);
+    let added_len: usize = added.iter().map(|(n, v)| 2 * n.len() + v.len() + 3).sum();
+    // The usual case, lower-case names: the added headers join the given ones in name order
+    // without copying them. Otherwise (rare) copy, add and let the set lower-case and merge.
+    let all: BTreeMap<String, String>;
+    let set = if request.headers.keys().all(|name| is_lower_ascii(name)) {
+        SignedHeaderSet::with_added(request.headers, &added)
+    } else {
+        let mut copy = request.headers.clone();
+        for &(name, value) in &added {
+            copy.insert(name.to_owned(), value.to_owned());
+        }
+        all = copy;
+        SignedHeaderSet::new(&all)
     };
-    let set = SignedHeaderSet::new(&all);
-    let mut canonical = String::with_capacity(canonical_request_len(&request));
-    let names = write_canonical_request(&mut canonical, &request, &set);
+    let mut canonical = String::with_capacity(canonical_request_len(request) + added_len);
+    let names = write_canonical_request(&mut canonical, request, &set);
     let string_to_sign = string_to_sign(&canonical);
     let signature = signature(&string_to_sign, &key.secret);
 
@@ -352,18 +359,48 @@ enum SignedHeaderSet<'a> {
     /// Every name is already lower case ASCII: the map's order is the signing order and
     /// names cannot collide, so nothing is copied.
     AsGiven(&'a BTreeMap<String, String>),
+    /// Lower-case names, borrowed, in byte order without duplicates: the given headers with the
+    /// ones [`sign`] adds.
+    Sorted(Vec<(&'a str, &'a str)>),
     /// Some name needed lower-casing: sorted copies, with names that collided merged
     /// into one entry whose values are sorted and joined with `,`.
     Merged(Vec<(String, String)>),
 }
 
+/// True when `name` is ASCII without upper-case letters: signed as it is.
+fn is_lower_ascii(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+}
+
 impl<'a> SignedHeaderSet<'a> {
+    /// `headers` (lower-case ASCII names) with `added` (lower-case names, sorted); a name in
+    /// both takes `added`'s value.
+    fn with_added(headers: &'a BTreeMap<String, String>, added: &[(&'a str, &'a str)]) -> Self {
+        let mut merged = Vec::with_capacity(headers.len() + added.len());
+        let mut given = headers.iter().peekable();
+        let mut added = added.iter().copied().peekable();
+        loop {
+            let next = match (given.peek(), added.peek()) {
+                (Some((name, _)), Some(&(extra, _))) if name.as_str() < extra => given.next(),
+                (Some((name, _)), Some(&(extra, _))) if name.as_str() == extra => {
+                    given.next();
+                    None
+                }
+                (Some(_), None) => given.next(),
+                (_, Some(_)) => None,
+                (None, None) => break,
+            };
+            match next {
+                Some((name, value)) => merged.push((name.as_str(), value.as_str())),
+                None => merged.extend(added.next()),
+            }
+        }
+        Self::Sorted(merged)
+    }
+
     fn new(headers: &'a BTreeMap<String, String>) -> Self {
-        let lower_ascii = |name: &String| {
-            name.bytes()
-                .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-        };
-        if headers.keys().all(lower_ascii) {
+        if headers.keys().all(|name| is_lower_ascii(name)) {
             return Self::AsGiven(headers);
         }
         let mut lowered: Vec<(String, &str)> = headers
@@ -388,6 +425,11 @@ impl<'a> SignedHeaderSet<'a> {
         match self {
             Self::AsGiven(headers) => {
                 for (name, value) in headers.iter() {
+                    f(name, trim_value(value));
+                }
+            }
+            Self::Sorted(headers) => {
+                for &(name, value) in headers {
                     f(name, trim_value(value));
                 }
             }
@@ -494,6 +536,46 @@ mod tests {
                 )
                 .as_str()
             )
+        );
+    }
+
+    #[test]
+    fn added_headers_join_lower_case_ones_in_order_and_win() {
+        let query = map(&[("a", "1")]);
+        // Lower-case names (the path without a copy), one the signer also adds.
+        let headers = map(&[
+            ("host", "h"),
+            ("x-acs-action", "A"),
+            ("x-acs-date", "stale"),
+            ("zz-last", "z"),
+        ]);
+        let request = SignableRequest {
+            method: "POST",
+            path: "/",
+            query: &query,
+            headers: &headers,
+            body: b"",
+        };
+        let at = time::macros::datetime!(2024-01-02 03:04:05 UTC);
+        let key = SigningKey::new("ak", "secret");
+        let signed = sign(&request, &key, at, "n");
+        let mut all = headers.clone();
+        for (name, value) in &signed.headers[..signed.headers.len() - 1] {
+            all.insert((*name).to_owned(), value.clone());
+        }
+        assert_eq!(all["x-acs-date"], "2024-01-02T03:04:05Z");
+        let cr = canonical_request(&SignableRequest {
+            headers: &all,
+            ..request
+        });
+        assert_eq!(signed.string_to_sign, string_to_sign(&cr));
+        assert!(
+            signed.header("authorization").unwrap().contains(
+                "SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;\
+                 x-acs-signature-nonce;zz-last,"
+            ),
+            "{:?}",
+            signed.header("authorization")
         );
     }
 

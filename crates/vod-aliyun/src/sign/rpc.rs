@@ -73,16 +73,29 @@ pub fn canonicalized_query(params: &BTreeMap<String, String>) -> String {
 /// used as given. The string is built in one pass, without materialising the
 /// canonicalized query first.
 pub fn string_to_sign(method: &str, params: &BTreeMap<String, String>) -> String {
+    string_to_sign_of(
+        method,
+        params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    )
+}
+
+/// [`string_to_sign`] of parameters given in name order.
+fn string_to_sign_of<'a>(
+    method: &str,
+    params: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> String {
     // enc(canonicalized query) = enc(enc(name)) %3D enc(enc(value)), joined with %26.
     let query_len = params
-        .iter()
+        .clone()
         .map(|(name, value)| encoded_twice_len(name) + encoded_twice_len(value) + 6)
         .sum::<usize>()
         .saturating_sub(3);
     let mut out = String::with_capacity(method.len() + 5 + query_len);
     out.push_str(method);
     out.push_str("&%2F&");
-    for (i, (name, value)) in params.iter().enumerate() {
+    for (i, (name, value)) in params.enumerate() {
         if i > 0 {
             out.push_str("%26");
         }
@@ -154,16 +167,59 @@ pub fn sign(
     if let Some(token) = &key.token {
         query.push(("SecurityToken", token.expose().to_owned()));
     }
-    let mut all = params.clone();
-    for (name, value) in &query {
-        all.insert((*name).to_owned(), value.clone());
-    }
-    let string_to_sign = string_to_sign(method, &all);
+    // The added parameters join `params` in name order, without copying `params`.
+    let mut added: Vec<(&str, &str)> = query.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    added.sort_unstable_by_key(|&(name, _)| name);
+    let string_to_sign = string_to_sign_of(method, Merged::new(params, &added));
     query.push(("Signature", signature(&string_to_sign, &key.secret)));
     SignedParts {
         headers: Vec::new(),
         query,
         string_to_sign,
+    }
+}
+
+/// `params` and `added` (sorted by name) in one name order; a name in both takes `added`'s value.
+#[derive(Clone)]
+struct Merged<'a> {
+    params: std::iter::Peekable<std::collections::btree_map::Iter<'a, String, String>>,
+    added: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> Merged<'a> {
+    fn new(params: &'a BTreeMap<String, String>, added: &'a [(&'a str, &'a str)]) -> Self {
+        Self {
+            params: params.iter().peekable(),
+            added,
+        }
+    }
+
+    fn take_added(&mut self) -> Option<(&'a str, &'a str)> {
+        let (&first, rest) = self.added.split_first()?;
+        self.added = rest;
+        Some(first)
+    }
+}
+
+impl<'a> Iterator for Merged<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let param = self.params.peek().map(|(name, _)| name.as_str());
+        match (param, self.added.first()) {
+            (Some(name), Some(&(added, _))) => match name.cmp(added) {
+                std::cmp::Ordering::Less => {
+                    self.params.next().map(|(n, v)| (n.as_str(), v.as_str()))
+                }
+                std::cmp::Ordering::Equal => {
+                    self.params.next();
+                    self.take_added()
+                }
+                std::cmp::Ordering::Greater => self.take_added(),
+            },
+            (Some(_), None) => self.params.next().map(|(n, v)| (n.as_str(), v.as_str())),
+            (None, _) => self.take_added(),
+        }
     }
 }
 
@@ -205,6 +261,30 @@ mod tests {
         assert_eq!(
             string_to_sign("POST", &p),
             format!("POST&%2F&{}", encode(&cq))
+        );
+    }
+
+    #[test]
+    fn sign_signs_the_parameters_it_adds_with_the_given_ones() {
+        let p = params(&[
+            ("Action", "A"),
+            ("Timestamp", "overridden"),
+            ("Zeta", "z"),
+            ("", ""),
+        ]);
+        let key = SigningKey::new("id", "secret").with_token(Some(Secret::new("tok")));
+        let at = time::macros::datetime!(2024-01-02 03:04:05 UTC);
+        let signed = sign("POST", &p, &key, at, "n");
+        let mut all = p.clone();
+        for (name, value) in &signed.query[..signed.query.len() - 1] {
+            all.insert((*name).to_owned(), value.clone());
+        }
+        assert_eq!(all["Timestamp"], "2024-01-02T03:04:05Z");
+        assert_eq!(all["SecurityToken"], "tok");
+        assert_eq!(signed.string_to_sign, string_to_sign("POST", &all));
+        assert_eq!(
+            signed.query_param("Signature"),
+            Some(signature(&signed.string_to_sign, &key.secret).as_str())
         );
     }
 
