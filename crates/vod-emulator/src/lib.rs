@@ -90,7 +90,7 @@ mod server;
 mod state;
 pub mod storage;
 pub mod wangsu;
-mod wcs;
+pub mod wcs;
 
 pub use config::{AccessKey, EmulatorConfig};
 pub use fault::{Fault, FaultKind, Vendor};

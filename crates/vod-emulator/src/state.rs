@@ -16,7 +16,7 @@ use crate::fault::FaultQueues;
 use crate::handle::Counters;
 use crate::storage::ObjectStore;
 use crate::storage::fault::StorageFaults;
-use crate::{aliyun, oss, wangsu};
+use crate::{aliyun, oss, wangsu, wcs};
 
 /// Everything a request handler may read or change.
 #[derive(Debug)]
@@ -35,6 +35,7 @@ pub(crate) struct Shared {
     pub(crate) aliyun: aliyun::Store,
     pub(crate) wangsu: wangsu::Store,
     pub(crate) oss: oss::Store,
+    pub(crate) wcs: wcs::Store,
     pub(crate) objects: ObjectStore,
     pub(crate) storage_faults: StorageFaults,
 }
@@ -63,6 +64,7 @@ impl Shared {
             aliyun: aliyun::Store::default(),
             wangsu: wangsu::Store::default(),
             oss: oss::Store::default(),
+            wcs: wcs::Store::default(),
             objects: ObjectStore::new(&config.storage)?,
             storage_faults: StorageFaults::default(),
         })

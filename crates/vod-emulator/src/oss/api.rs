@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use md5::{Digest as _, Md5};
-use quick_xml::escape::escape;
+use quick_xml::escape::partial_escape as escape;
 use quick_xml::events::Event;
 
 use super::reply::{OssError, Reply};
@@ -56,7 +56,7 @@ pub(crate) async fn handle(
         match kind {
             StorageFaultKind::Fail { status } => return reply.error(&injected(status)),
             StorageFaultKind::Damage => transit.damage = true,
-            StorageFaultKind::DropMidBody => transit.drop_mid_body = true,
+            StorageFaultKind::DropMidBody => body::drop_mid_body(body, &killer).await,
             stall => {
                 if let Some(delay) = stall.stall() {
                     tokio::time::sleep(delay).await;

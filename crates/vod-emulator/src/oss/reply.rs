@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quick_xml::escape::escape;
+use quick_xml::escape::partial_escape as escape;
 
 /// A failed OSS request, before the request id and host are added.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,6 +48,13 @@ pub(crate) struct Received {
     pub(crate) file: Option<PathBuf>,
 }
 
+/// Reads the first bytes of `body`, then closes the connection without an answer (the
+/// "drop mid-body" fault, applied before any check so it fires whatever the request).
+pub(crate) async fn drop_mid_body(mut body: Body, killer: &ConnectionKiller) -> ! {
+    let _ = body.frame().await;
+    killer.kill().await
+}
+
 /// Streams `body` (at most `limit` bytes) through fresh checksums and, when `file` is given, into
 /// that file (removed again on failure).
 pub(crate) async fn receive(

@@ -137,7 +137,6 @@ impl ObjectStore {
     }
 
     /// Whether an object is stored under this name.
-    #[allow(dead_code)] // used by the Wangsu host (next commit)
     pub(crate) fn exists(&self, vendor: StorageVendor, bucket: &str, key: &str) -> bool {
         lock(&self.objects).contains_key(&(vendor, bucket.to_owned(), key.to_owned()))
     }

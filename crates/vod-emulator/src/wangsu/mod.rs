@@ -122,7 +122,6 @@ impl Store {
     }
 
     /// Whether a token with this deadline was expired on purpose.
-    #[allow(dead_code)] // used by the Wangsu host (next commit)
     pub(crate) fn voided(&self, deadline_ms: i64) -> bool {
         deadline_ms <= self.voided_through_ms.load(Ordering::Relaxed)
     }
