@@ -136,8 +136,9 @@ impl WangsuStorage {
 
     /// mkfile: makes the file of `file_size` bytes from `contexts`, the last context of every
     /// block in block order, and checks the stored file's hash, when the answer has one, against
-    /// `file_hash` (the [`FileHasher`](super::FileHasher) of the bytes sent). Pass `None` only
-    /// when the hash of what was sent is not known: the check is then skipped.
+    /// `file_hash` (the [`FileHasher`](super::FileHasher) of the bytes sent; an upload resumed
+    /// in another process rebuilds it with [`FileHasher::resume`](super::FileHasher::resume)
+    /// from the unit digests its checkpoint kept). With `None` the check is skipped.
     pub async fn make_file(
         &self,
         target: &WangsuStorageTarget,

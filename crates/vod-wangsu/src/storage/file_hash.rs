@@ -7,7 +7,10 @@
 //! it with the hash of what we sent proves the stored file is ours, byte for byte.
 //!
 //! An uploader reads a file once, chunk by chunk, and never holds it whole: [`FileHasher`] is fed
-//! the bytes in any pieces, in order, and keeps only two SHA-1 states.
+//! the bytes in any pieces, in order, and keeps one SHA-1 state and the 20-byte digest of every
+//! 4 MiB unit so far (5 KiB per GiB). Those digests are what an upload checkpoint stores, so that
+//! a process that resumes the upload hashes only the blocks it still sends
+//! ([`FileHasher::resume`]).
 //!
 //! - up to 4 MiB: `urlsafe_b64(0x16 ‖ SHA1(data))`;
 //! - larger: `urlsafe_b64(0x96 ‖ SHA1(SHA1(block0) ‖ SHA1(block1) ‖ …))` over 4 MiB blocks.
@@ -79,15 +82,13 @@ impl fmt::Debug for FileHash {
 /// ```
 #[derive(Clone, Default)]
 pub struct FileHasher {
-    /// SHA-1 of the current block.
+    /// SHA-1 of the current unit.
     block: Sha1,
-    /// Bytes in the current block. A full block is closed only when more bytes arrive, so that a
-    /// file of exactly 4 MiB still hashes as one block.
+    /// Bytes in the current unit. A full unit is closed only when more bytes arrive, so that a
+    /// file of exactly 4 MiB still hashes as one unit.
     in_block: u64,
-    /// SHA-1 over the digests of the closed blocks.
-    blocks: Sha1,
-    /// How many blocks are closed.
-    closed: u64,
+    /// The SHA-1 of every closed unit, in order.
+    units: Vec<[u8; 20]>,
 }
 
 impl fmt::Debug for FileHasher {
@@ -104,13 +105,39 @@ impl FileHasher {
         Self::default()
     }
 
+    /// A hasher that has seen the file's first `units.len()` whole 4 MiB units, whose SHA-1s
+    /// are `units` (from [`closed_units`](Self::closed_units), kept in a checkpoint). Feed it the
+    /// bytes that follow them.
+    ///
+    /// ```
+    /// use vod_wangsu::storage::{FileHash, FileHasher, HASH_BLOCK_BYTES};
+    /// let file = vec![7u8; HASH_BLOCK_BYTES as usize + 10];
+    /// let mut first = FileHasher::new();
+    /// first.update(&file[..HASH_BLOCK_BYTES as usize + 3]);
+    /// let saved = first.closed_units().to_vec(); // one unit
+    /// let mut resumed = FileHasher::resume(saved);
+    /// resumed.update(&file[HASH_BLOCK_BYTES as usize..]);
+    /// assert_eq!(resumed.finish(), FileHash::of(&file));
+    /// ```
+    pub fn resume(units: Vec<[u8; 20]>) -> Self {
+        Self {
+            units,
+            ..Self::default()
+        }
+    }
+
+    /// The SHA-1 of every whole 4 MiB unit closed so far, in order. A unit is closed when a byte
+    /// after it arrives, so after `n` whole units and nothing more, `n - 1` are listed.
+    pub fn closed_units(&self) -> &[[u8; 20]] {
+        &self.units
+    }
+
     /// Feeds the next bytes of the file.
     pub fn update(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             if self.in_block == HASH_BLOCK_BYTES {
                 let digest = std::mem::take(&mut self.block).finalize();
-                self.blocks.update(digest);
-                self.closed += 1;
+                self.units.push(digest.into());
                 self.in_block = 0;
             }
             let room = usize::try_from(HASH_BLOCK_BYTES - self.in_block).unwrap_or(usize::MAX);
@@ -121,9 +148,9 @@ impl FileHasher {
         }
     }
 
-    /// How many bytes were fed.
+    /// How many bytes were fed (counting the units a resumed hasher started with).
     pub fn len(&self) -> u64 {
-        self.closed * HASH_BLOCK_BYTES + self.in_block
+        self.units.len() as u64 * HASH_BLOCK_BYTES + self.in_block
     }
 
     /// Whether no bytes were fed.
@@ -133,16 +160,17 @@ impl FileHasher {
 
     /// The hash of the bytes fed.
     pub fn finish(self) -> FileHash {
-        let block = self.block.finalize();
+        let mut units = self.units;
+        if self.in_block > 0 || units.is_empty() {
+            units.push(self.block.finalize().into());
+        }
         let mut out = [0u8; 21];
-        if self.closed == 0 {
+        if let [only] = units.as_slice() {
             out[0] = ONE_BLOCK;
-            out[1..].copy_from_slice(&block);
+            out[1..].copy_from_slice(only);
         } else {
-            let mut blocks = self.blocks;
-            blocks.update(block);
             out[0] = MANY_BLOCKS;
-            out[1..].copy_from_slice(&blocks.finalize());
+            out[1..].copy_from_slice(&Sha1::digest(units.concat()));
         }
         FileHash(URL_SAFE.encode(out))
     }
@@ -184,6 +212,31 @@ mod tests {
         hasher.update(&generated(block));
         hasher.update(&[]);
         assert_eq!(hasher.finish(), FileHash::of(&generated(block)));
+    }
+
+    #[test]
+    fn resuming_from_saved_units_gives_the_same_hash() {
+        let unit = HASH_BLOCK_BYTES as usize;
+        for len in [unit, unit + 1, 2 * unit, 2 * unit + 5, 3 * unit] {
+            let data = generated(len);
+            for stop in (0..=len / unit).map(|u| u * unit) {
+                let mut first = FileHasher::new();
+                first.update(&data[..stop]);
+                let saved = first.closed_units().to_vec();
+                let mut resumed = FileHasher::resume(saved.clone());
+                resumed.update(&data[saved.len() * unit..]);
+                assert_eq!(resumed.len(), len as u64);
+                assert_eq!(resumed.finish(), FileHash::of(&data), "{len} stop {stop}");
+            }
+        }
+        // Whole units saved and nothing after: still the hash of those bytes.
+        let data = generated(2 * unit);
+        let mut hasher = FileHasher::new();
+        hasher.update(&data);
+        hasher.update(&[0]);
+        let units = hasher.closed_units().to_vec();
+        assert_eq!(units.len(), 2);
+        assert_eq!(FileHasher::resume(units).finish(), FileHash::of(&data));
     }
 
     #[test]

@@ -42,7 +42,7 @@
 //! vendor notes mark them UNVERIFIED or inferred):
 //!
 //! - the mkfile success body: any JSON answer with a 2xx status is a success ([`answer`]);
-//! - that the answer's `hash` is the file hash computed here ([`file_hash`]);
+//! - that the answer's `hash` is the file hash computed here ([`FileHash`]);
 //! - the answer to an expired token: every 401 is taken for one ([`error`]);
 //! - that block contexts stay valid across a new token from `getUploadToken` (nothing here
 //!   depends on it, but an uploader that refreshes mid-upload does);
