@@ -46,8 +46,9 @@ pub const STORAGE_ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("701", ErrorKind::ChecksumMismatch),
 ];
 
-/// The kind of an error answer: the body's `code` from the table, else the status from the
-/// table, else [`ErrorKind::from_http_status`].
+/// The kind of an error answer: [`ErrorKind::CredentialExpired`] for HTTP 401 whatever the body
+/// says, else the body's `code` from the table, else the status from the table, else
+/// [`ErrorKind::from_http_status`].
 ///
 /// ```
 /// use vod_core::ErrorKind;
@@ -57,6 +58,9 @@ pub const STORAGE_ERROR_CODES: &[(&str, ErrorKind)] = &[
 /// assert_eq!(kind_of(503, Some("busy")), ErrorKind::Unavailable);
 /// ```
 pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
+    if status == 401 {
+        return ErrorKind::CredentialExpired;
+    }
     code.map(str::trim)
         .and_then(|c| classify(STORAGE_ERROR_CODES, c))
         .or_else(|| classify(STORAGE_ERROR_CODES, &status.to_string()))
@@ -141,6 +145,9 @@ mod tests {
                 storage_error(500, body.as_bytes(), &Redactor::new()).kind(),
                 kind
             );
+            // HTTP 401 is a token to refresh, whatever code the body has.
+            let err = storage_error(401, body.as_bytes(), &Redactor::new());
+            assert_eq!(err.kind(), CredentialExpired, "{code}");
         }
     }
 
