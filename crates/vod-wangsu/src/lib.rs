@@ -119,6 +119,7 @@ mod decode;
 pub mod error;
 mod provider;
 pub mod sign;
+pub mod storage;
 pub mod token;
 mod validate;
 
