@@ -42,6 +42,18 @@ pub enum ErrorKind {
     Config,
     /// The operation or option is not supported by this provider.
     Unsupported,
+    /// The temporary upload credential (STS keys, upload token) expired or was revoked: fetch a
+    /// fresh one (refresh the upload) and send the same request again with it.
+    ///
+    /// Distinct from [`Unauthenticated`](Self::Unauthenticated), a key that is wrong whatever
+    /// the time. Storage answers it for OSS `SecurityTokenExpired`, and for `InvalidAccessKeyId`
+    /// when the key is an STS key (they vanish when they expire). Not
+    /// [retryable](Self::is_retryable) as is: the same request with the same keys fails again;
+    /// [`needs_new_credential`](Self::needs_new_credential) says so.
+    CredentialExpired,
+    /// The bytes the storage received differ from the bytes sent (its checksum of a part or
+    /// object is not ours): damaged in transit. Sending the same bytes again can succeed.
+    ChecksumMismatch,
 }
 
 impl ErrorKind {
@@ -49,8 +61,26 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            Self::RateLimited | Self::Unavailable | Self::Timeout | Self::Network
+            Self::RateLimited
+                | Self::Unavailable
+                | Self::Timeout
+                | Self::Network
+                | Self::ChecksumMismatch
         )
+    }
+
+    /// Whether the same request can succeed once the caller has a fresh credential (an uploader
+    /// refreshes the upload, then re-signs and resends): true for
+    /// [`CredentialExpired`](Self::CredentialExpired) only.
+    ///
+    /// ```
+    /// use vod_core::ErrorKind;
+    /// assert!(ErrorKind::CredentialExpired.needs_new_credential());
+    /// assert!(!ErrorKind::CredentialExpired.is_retryable());
+    /// assert!(!ErrorKind::Unauthenticated.needs_new_credential());
+    /// ```
+    pub fn needs_new_credential(self) -> bool {
+        matches!(self, Self::CredentialExpired)
     }
 
     /// The kind an HTTP status implies, for an error answer whose vendor code does not say (no
@@ -101,6 +131,8 @@ impl ErrorKind {
             Self::InvalidResponse => "invalid_response",
             Self::Config => "config",
             Self::Unsupported => "unsupported",
+            Self::CredentialExpired => "credential_expired",
+            Self::ChecksumMismatch => "checksum_mismatch",
         }
     }
 }
@@ -120,6 +152,8 @@ impl fmt::Display for ErrorKind {
             Self::InvalidResponse => "invalid response",
             Self::Config => "config error",
             Self::Unsupported => "unsupported",
+            Self::CredentialExpired => "upload credential expired",
+            Self::ChecksumMismatch => "checksum mismatch",
         })
     }
 }
@@ -481,9 +515,12 @@ mod tests {
     #[test]
     fn retryable_kinds() {
         use ErrorKind::*;
-        for kind in [RateLimited, Unavailable, Timeout, Network] {
+        for kind in [RateLimited, Unavailable, Timeout, Network, ChecksumMismatch] {
             assert!(kind.is_retryable(), "{kind:?}");
+            assert!(!kind.needs_new_credential(), "{kind:?}");
         }
+        assert!(!CredentialExpired.is_retryable());
+        assert!(CredentialExpired.needs_new_credential());
         for kind in [
             InvalidInput,
             Unauthenticated,
@@ -493,6 +530,7 @@ mod tests {
             InvalidResponse,
             Config,
             Unsupported,
+            CredentialExpired,
         ] {
             assert!(!kind.is_retryable(), "{kind:?}");
         }

@@ -1,0 +1,22 @@
+//! Aliyun OSS, the storage a VOD upload credential writes to: signatures, addressing,
+//! checksums, XML, errors and the upload primitives.
+//!
+//! A VOD credential is an OSS target (endpoint, bucket, object key) plus STS keys; this module
+//! is what moves the bytes with it, the way Aliyun's own upload SDKs use oss2:
+//!
+//! - [`sign`]: V4 (`OSS4-HMAC-SHA256`, the default) and V1 signers as pure functions,
+//!   checked byte for byte on oss2's vectors and against oss2 on random inputs.
+//! - [`address`]: virtual-hosted URLs, path style for IP and `localhost` endpoints, keys
+//!   encoded as oss2 encodes them, and the V4 region.
+//! - [`crc64`]: the CRC-64/XZ OSS returns in `x-oss-hash-crc64ecma`, and combining CRCs.
+//!
+//! Nothing here keeps keys: STS keys are replaced mid-upload (`RefreshUploadVideo`), so
+//! every signature and every call takes an [`OssKeys`].
+
+pub mod address;
+pub mod crc64;
+mod keys;
+pub mod sign;
+
+pub use keys::OssKeys;
+pub use sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
