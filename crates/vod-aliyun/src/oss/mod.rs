@@ -9,14 +9,20 @@
 //! - [`address`]: virtual-hosted URLs, path style for IP and `localhost` endpoints, keys
 //!   encoded as oss2 encodes them, and the V4 region.
 //! - [`crc64`]: the CRC-64/XZ OSS returns in `x-oss-hash-crc64ecma`, and combining CRCs.
+//! - [`error`]: OSS error codes through one table ([`error::OSS_ERROR_CODES`]), bodiless
+//!   errors, and `SignatureDoesNotMatch` diagnostics.
+//! - [`multipart`]: the Initiate, Complete and ListParts documents; [`xml`] reads them.
 //!
 //! Nothing here keeps keys: STS keys are replaced mid-upload (`RefreshUploadVideo`), so
 //! every signature and every call takes an [`OssKeys`].
 
 pub mod address;
 pub mod crc64;
+pub mod error;
 mod keys;
+pub mod multipart;
 pub mod sign;
+pub mod xml;
 
 pub use keys::OssKeys;
 pub use sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
