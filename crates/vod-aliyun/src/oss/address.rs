@@ -87,7 +87,7 @@ impl Endpoint {
     ///     "https://outin-1.oss-cn-shanghai.aliyuncs.com/sv%2Fa%20b.mp4?uploads="
     /// );
     /// let ep = Endpoint::parse("http://127.0.0.1:9000").unwrap();
-    /// assert_eq!(ep.object_url("b", "k", &[]).unwrap(), "http://127.0.0.1:9000/b/k");
+    /// assert_eq!(ep.object_url("bkt", "k", &[]).unwrap(), "http://127.0.0.1:9000/bkt/k");
     /// ```
     pub fn object_url(&self, bucket: &str, key: &str, query: &[(&str, &str)]) -> Result<String> {
         check_bucket(bucket)?;
@@ -165,15 +165,20 @@ fn is_ip_or_localhost(host: &str) -> bool {
     name.eq_ignore_ascii_case("localhost") || name.parse::<Ipv4Addr>().is_ok()
 }
 
+/// OSS's bucket naming rule, as oss2 checks it. oss2 falls back to path style for a name
+/// that breaks it (which public OSS then refuses); refusing it here says why.
 fn check_bucket(bucket: &str) -> Result<()> {
-    if bucket.is_empty()
-        || !bucket
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    let bytes = bucket.as_bytes();
+    let valid = (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-';
+    if !valid {
         return Err(Error::invalid_input(
             "bucket",
-            "must be a non-empty bucket name (letters, digits, `-`)",
+            "must be 3 to 63 lower-case letters, digits and `-`, not starting or ending with `-`",
         ));
     }
     Ok(())
@@ -209,8 +214,8 @@ mod tests {
         }
         let ep = Endpoint::parse("http://[::1]:9000/").unwrap();
         assert_eq!(
-            ep.object_url("b", "a/b", &[]).unwrap(),
-            "http://[::1]:9000/b/a%2Fb"
+            ep.object_url("bkt", "a/b", &[]).unwrap(),
+            "http://[::1]:9000/bkt/a%2Fb"
         );
     }
 
@@ -236,12 +241,12 @@ mod tests {
             Some("bucket")
         );
         assert_eq!(
-            ep.object_url("b", "", &[]).unwrap_err().field(),
+            ep.object_url("bkt", "", &[]).unwrap_err().field(),
             Some("object_key")
         );
         let long = "k".repeat(MAX_KEY_BYTES + 1);
         assert_eq!(
-            ep.object_url("b", &long, &[]).unwrap_err().field(),
+            ep.object_url("bkt", &long, &[]).unwrap_err().field(),
             Some("object_key")
         );
     }
