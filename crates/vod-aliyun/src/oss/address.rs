@@ -17,7 +17,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use vod_core::{Error, Result};
+use vod_core::{Error, OssTarget, Result};
 
 use crate::sign::encode::encode_into;
 
@@ -124,6 +124,52 @@ impl Endpoint {
         let region = label.strip_prefix("oss-")?;
         let region = region.strip_suffix("-internal").unwrap_or(region);
         (!region.is_empty() && !region.starts_with("accelerate")).then(|| region.to_owned())
+    }
+}
+
+/// One object in OSS: where an upload writes, without the keys that write it.
+///
+/// An upload keeps one location while its keys change ([`OssKeys`](super::OssKeys) go with
+/// every call), so another process can rebuild it from a stored credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectLocation {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// The bucket.
+    pub bucket: String,
+    /// The object key, raw.
+    pub key: String,
+    /// The region the credential names, if any (V4 signing).
+    pub region: Option<String>,
+}
+
+impl ObjectLocation {
+    /// A location from its parts; the endpoint, bucket and key are checked.
+    pub fn new(endpoint: &str, bucket: &str, key: &str, region: Option<String>) -> Result<Self> {
+        let endpoint = Endpoint::parse(endpoint)?;
+        check_bucket(bucket)?;
+        check_key(key)?;
+        Ok(Self {
+            endpoint,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            region: region.filter(|r| !r.trim().is_empty()),
+        })
+    }
+
+    /// The object of a VOD upload credential's target.
+    pub fn from_target(target: &OssTarget) -> Result<Self> {
+        Self::new(
+            &target.endpoint,
+            &target.bucket,
+            &target.object_key,
+            target.region.clone(),
+        )
+    }
+
+    /// The object's URL with `query`.
+    pub fn url(&self, query: &[(&str, &str)]) -> Result<String> {
+        self.endpoint.object_url(&self.bucket, &self.key, query)
     }
 }
 

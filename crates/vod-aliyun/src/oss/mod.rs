@@ -13,16 +13,24 @@
 //!   errors, and `SignatureDoesNotMatch` diagnostics.
 //! - [`multipart`]: the Initiate, Complete and ListParts documents; [`xml`] reads them.
 //!
+//! - [`OssClient`] and [`ops`]: the six primitives (PutObject, InitiateMultipartUpload,
+//!   UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts), each checking
+//!   the CRC-64 OSS returns against what was sent.
+//!
 //! Nothing here keeps keys: STS keys are replaced mid-upload (`RefreshUploadVideo`), so
 //! every signature and every call takes an [`OssKeys`].
 
 pub mod address;
+mod client;
 pub mod crc64;
 pub mod error;
 mod keys;
 pub mod multipart;
+pub mod ops;
 pub mod sign;
 pub mod xml;
 
+pub use address::ObjectLocation;
+pub use client::{OssCall, OssClient, OssSignatureVersion};
 pub use keys::OssKeys;
 pub use sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
