@@ -8,9 +8,9 @@
 //!
 //! Integrity: OSS returns the CRC-64 of what it stored (`x-oss-hash-crc64ecma`) for every
 //! object and part; each call compares it with the CRC of what it sent and fails with
-//! [`ErrorKind::ChecksumMismatch`](vod_core::ErrorKind::ChecksumMismatch) when they differ,
+//! [`ErrorKind::ChecksumMismatch`] when they differ,
 //! which the uploader retries. Complete compares the object's CRC with the one the caller
-//! expects (the parts' CRCs combined with [`crc64::combine`](super::crc64::combine)). An
+//! expects (the parts' CRCs combined with [`crc64::combine`]). An
 //! answer without the header is not checked, as oss2 does (OSS always sends it; compatible
 //! servers may not): the results say whether a check happened.
 
@@ -59,8 +59,10 @@ pub struct CompletedObject {
     pub request_id: Option<String>,
 }
 
-/// The `Content-Type` oss2 would send for `key`, by its extension, for the media a VOD
-/// upload carries; `application/octet-stream` otherwise.
+/// The `Content-Type` for `key`, by its extension, for the media a VOD upload carries: the
+/// types oss2 sends for them (it asks Python's `mimetypes`), except `.ts`, which is
+/// `video/mp2t` here whatever the system's MIME table says. Other keys get
+/// `application/octet-stream`, where oss2 sends no type and OSS stores that one (inferred).
 ///
 /// ```
 /// use vod_aliyun::oss::ops::content_type_for;
@@ -82,7 +84,7 @@ pub fn content_type_for(key: &str) -> &'static str {
         Some("avi") => "video/x-msvideo",
         Some("wmv") => "video/x-ms-wmv",
         Some("ts") => "video/mp2t",
-        Some("m3u8") => "application/x-mpegurl",
+        Some("m3u8") => "application/vnd.apple.mpegurl",
         Some("mp3") => "audio/mpeg",
         Some("m4a") => "audio/mp4",
         Some("wav") => "audio/x-wav",

@@ -219,6 +219,47 @@ pub fn iso8601_basic(now: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+    use vod_core::Secret;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let keys = OssKeys::new(
+            "STS.id",
+            Secret::new("s3cr3t-value"),
+            Some(Secret::new("CAIS+token==")),
+        );
+        let headers = [("x-oss-meta-note", "CAIS+token==")];
+        let request = SignableRequest {
+            method: "PUT",
+            bucket: "bkt",
+            key: "k",
+            query: &[],
+            headers: &headers,
+            additional_headers: &[],
+            payload: PayloadHash::Unsigned,
+        };
+        let now = datetime!(2024-01-02 03:04:05 UTC);
+        for signer in [
+            OssSigner::V1,
+            OssSigner::V4 {
+                region: "cn-shanghai".into(),
+            },
+        ] {
+            let signed = signer.sign(&request, &keys, now);
+            // The signed strings hold the token (they are for diagnostics, redacted first).
+            let signed_text = signed
+                .canonical_request
+                .as_deref()
+                .unwrap_or(&signed.string_to_sign);
+            assert!(signed_text.contains("CAIS+token=="));
+            let shown = format!("{signed:?} {request:?} {keys:?} {signer:?}");
+            assert!(
+                !shown.contains("CAIS") && !shown.contains("s3cr3t"),
+                "{shown}"
+            );
+            assert!(shown.contains("x-oss-security-token"), "{shown}");
+        }
+    }
 
     #[test]
     fn dates() {
