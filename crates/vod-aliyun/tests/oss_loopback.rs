@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use vod_aliyun::oss::multipart::CompletedPart;
-use vod_aliyun::oss::{ObjectLocation, OssClient, OssKeys, OssSignatureVersion, crc64};
+use vod_aliyun::oss::{ObjectLocation, OssClient, OssKeys, OssSignature, crc64};
 use vod_core::{ErrorKind, HttpConfig, Secret};
 
 /// What arrived.
@@ -231,7 +231,7 @@ async fn v1_put_object_and_a_damaged_body() {
         ),
     ])
     .await;
-    let oss = client().with_signature(OssSignatureVersion::V1);
+    let oss = client().with_signature(OssSignature::V1);
     let loc = location(&endpoint);
     let stored = oss
         .put_object(&loc, &keys(1), body.clone().into())

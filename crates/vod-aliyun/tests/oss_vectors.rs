@@ -13,7 +13,7 @@ use vod_aliyun::oss::address::Endpoint;
 use vod_aliyun::oss::multipart::CompletedPart;
 use vod_aliyun::oss::ops::calls;
 use vod_aliyun::oss::{
-    ObjectLocation, OssCall, OssClient, OssKeys, OssSignatureVersion, OssSigner, PayloadHash,
+    ObjectLocation, OssCall, OssClient, OssKeys, OssSignature, OssSigner, PayloadHash,
     SignableRequest, crc64,
 };
 use vod_core::{HttpConfig, Secret};
@@ -233,10 +233,7 @@ fn the_primitives_send_what_oss2_sent() {
     let doc: Value = serde_json::from_str(SIGNATURES).unwrap();
     let inp = inputs(&doc);
     let mut checked = 0;
-    for (version, choice) in [
-        ("v1", OssSignatureVersion::V1),
-        ("v4", OssSignatureVersion::V4),
-    ] {
+    for (version, choice) in [("v1", OssSignature::V1), ("v4", OssSignature::V4)] {
         let client = OssClient::from_http(&HttpConfig::default())
             .unwrap()
             .with_signature(choice);

@@ -14,11 +14,11 @@
 //!   so each attempt copies the body once; when it takes `Bytes` this is the one line to
 //!   change.
 
-use std::str::FromStr;
 use std::sync::Mutex;
 
 use bytes::Bytes;
 use time::OffsetDateTime;
+use vod_core::config::{AliyunConfig, OssSignature};
 use vod_core::redact::Redactor;
 use vod_core::transport::{Outgoing, Response, Transport};
 use vod_core::{Error, HttpConfig, Result};
@@ -27,31 +27,6 @@ use super::OssKeys;
 use super::address::{ObjectLocation, resolve_region};
 use super::error::{self, REQUEST_ID_HEADER};
 use super::sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
-
-/// Which OSS signature to send (`[aliyun] oss_signature = "v4" | "v1"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OssSignatureVersion {
-    /// `OSS4-HMAC-SHA256`: the default, the only one new Aliyun accounts and buckets accept.
-    #[default]
-    V4,
-    /// The older HMAC-SHA1 header signature.
-    V1,
-}
-
-impl FromStr for OssSignatureVersion {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "v4" | "4" => Ok(Self::V4),
-            "v1" | "1" => Ok(Self::V1),
-            other => Err(Error::config(
-                "aliyun.oss_signature",
-                format!("must be \"v4\" or \"v1\" (got {other:?})"),
-            )),
-        }
-    }
-}
 
 /// One storage call, before signing: method, query and headers of the operation, and body.
 #[derive(Clone)]
@@ -83,7 +58,7 @@ impl std::fmt::Debug for OssCall {
 #[derive(Debug, Clone)]
 pub struct OssClient {
     transport: Transport,
-    version: OssSignatureVersion,
+    version: OssSignature,
     region: Option<String>,
 }
 
@@ -93,7 +68,7 @@ impl OssClient {
     pub fn new(transport: Transport) -> Self {
         Self {
             transport: transport.with_request_id_headers(&[REQUEST_ID_HEADER]),
-            version: OssSignatureVersion::V4,
+            version: OssSignature::V4,
             region: None,
         }
     }
@@ -104,8 +79,18 @@ impl OssClient {
         Ok(Self::new(Transport::new(crate::PROVIDER_NAME, http)?))
     }
 
+    /// A client as `[aliyun]` configures it (`oss_signature`, `oss_region`), with its own
+    /// transport with the timeouts of `http`.
+    pub fn from_config(aliyun: &AliyunConfig, http: &HttpConfig) -> Result<Self> {
+        let mut client = Self::from_http(http)?.with_signature(aliyun.oss_signature);
+        if let Some(region) = &aliyun.oss_region {
+            client = client.with_region(region.clone());
+        }
+        Ok(client)
+    }
+
     /// Signs with `version`.
-    pub fn with_signature(mut self, version: OssSignatureVersion) -> Self {
+    pub fn with_signature(mut self, version: OssSignature) -> Self {
         self.version = version;
         self
     }
@@ -117,15 +102,15 @@ impl OssClient {
     }
 
     /// The signature version in use.
-    pub fn signature(&self) -> OssSignatureVersion {
+    pub fn signature(&self) -> OssSignature {
         self.version
     }
 
     /// The signer for `location`: V1, or V4 with the region resolved.
     pub fn signer(&self, location: &ObjectLocation) -> Result<OssSigner> {
         Ok(match self.version {
-            OssSignatureVersion::V1 => OssSigner::V1,
-            OssSignatureVersion::V4 => OssSigner::V4 {
+            OssSignature::V1 => OssSigner::V1,
+            OssSignature::V4 => OssSigner::V4 {
                 region: resolve_region(
                     location.region.as_deref(),
                     &location.endpoint,
@@ -212,4 +197,44 @@ pub(crate) fn invalid(
     what: impl std::fmt::Display,
 ) -> Error {
     Error::invalid_response(response.status, what, &redactor.excerpt(&response.body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vod_core::Config;
+
+    #[test]
+    fn config_picks_the_signature_and_the_fallback_region() {
+        let cfg = Config::from_toml_str_with_env(
+            "provider = \"aliyun\"\n[aliyun]\noss_signature = \"v1\"\noss_region = \"cn-x\"\n",
+            |_| None,
+        )
+        .unwrap();
+        let client = OssClient::from_config(&cfg.aliyun(), &cfg.http).unwrap();
+        assert_eq!(client.signature(), OssSignature::V1);
+        let local = ObjectLocation::new("http://127.0.0.1:1", "bkt", "k", None).unwrap();
+        let v4 = client.with_signature(OssSignature::V4);
+        assert_eq!(
+            v4.signer(&local).unwrap(),
+            OssSigner::V4 {
+                region: "cn-x".into()
+            }
+        );
+
+        let cfg = Config::from_toml_str_with_env("provider = \"aliyun\"\n", |_| None).unwrap();
+        let client = OssClient::from_config(&cfg.aliyun(), &cfg.http).unwrap();
+        assert_eq!(client.signature(), OssSignature::V4);
+        assert_eq!(
+            client.signer(&local).unwrap_err().field(),
+            Some("aliyun.oss_region")
+        );
+
+        let err = Config::from_toml_str_with_env(
+            "provider = \"aliyun\"\n[aliyun]\noss_signature = \"v2\"\n",
+            |_| None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("expected `v4` or `v1`"), "{err}");
+    }
 }

@@ -51,6 +51,7 @@ pub mod xml;
 pub use address::ObjectLocation;
 /// The body type of the primitives, re-exported so callers need not name the `bytes` crate.
 pub use bytes::Bytes;
-pub use client::{OssCall, OssClient, OssSignatureVersion};
+pub use client::{OssCall, OssClient};
 pub use keys::OssKeys;
 pub use sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
+pub use vod_core::config::OssSignature;
