@@ -354,3 +354,57 @@ async fn bad_ids_are_refused_before_any_request() {
     let with_region = client().with_region("cn-beijing");
     assert!(with_region.signer(&no_region).is_ok());
 }
+
+fn page(numbers: &[u32], next: Option<u32>) -> Answer {
+    let parts: String = numbers
+        .iter()
+        .map(|n| {
+            format!(
+                "<Part><PartNumber>{n}</PartNumber><ETag>\"E{n}\"</ETag><Size>102400</Size></Part>"
+            )
+        })
+        .collect();
+    let truncated = next.is_some();
+    let next = next
+        .map(|n| format!("<NextPartNumberMarker>{n}</NextPartNumberMarker>"))
+        .unwrap_or_default();
+    (
+        200,
+        vec![],
+        format!("<ListPartsResult><UploadId>UP</UploadId><IsTruncated>{truncated}</IsTruncated>{next}{parts}</ListPartsResult>").into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn list_all_parts_follows_the_markers_and_stops_when_they_do_not_advance() {
+    let (endpoint, script) = stand_in(vec![
+        page(&[1, 2], Some(2)),
+        page(&[3], None),
+        page(&[1], Some(1)),
+        page(&[1], Some(1)),
+    ])
+    .await;
+    let oss = client();
+    let loc = location(&endpoint);
+    let parts = oss.list_all_parts(&loc, &keys(1), "UP").await.unwrap();
+    let numbers: Vec<u32> = parts.iter().map(|p| p.number).collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    {
+        let seen = &script.lock().unwrap().seen;
+        assert!(
+            seen[0].uri.ends_with("part-number-marker=&max-parts=1000"),
+            "{}",
+            seen[0].uri
+        );
+        assert!(
+            seen[1].uri.ends_with("part-number-marker=2&max-parts=1000"),
+            "{}",
+            seen[1].uri
+        );
+    }
+
+    let err = oss.list_all_parts(&loc, &keys(1), "UP").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.message().contains("does not advance"), "{err}");
+    assert_eq!(script.lock().unwrap().seen.len(), 4);
+}

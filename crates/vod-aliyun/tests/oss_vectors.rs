@@ -203,7 +203,8 @@ fn primitive_call(op: &str, v: &Value, doc: &Value, upload_id: &str) -> OssCall 
             header("Content-Type").unwrap(),
             header("Content-MD5"),
             i["put_body"].as_str().unwrap().as_bytes().to_vec().into(),
-        ),
+        )
+        .unwrap(),
         "InitiateMultipartUpload" => calls::initiate("video/mp4"),
         "UploadPart" => calls::upload_part(
             upload_id,

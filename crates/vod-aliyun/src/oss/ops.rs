@@ -35,6 +35,9 @@ pub const CRC64_HEADER: &str = "x-oss-hash-crc64ecma";
 /// The most parts one ListParts page may ask for.
 pub const MAX_LIST_PARTS: u32 = 1000;
 
+/// The largest object PutObject writes, and the largest part: 5 GiB.
+pub const MAX_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
 /// What PutObject and UploadPart answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBytes {
@@ -102,19 +105,24 @@ pub mod calls {
 
     /// `PUT /{key}` with the body, a `Content-Type` and, when given, a `Content-MD5` (the
     /// base64 of the body's MD5, which OSS checks).
-    pub fn put_object(content_type: &str, content_md5: Option<&str>, body: Bytes) -> OssCall {
+    pub fn put_object(
+        content_type: &str,
+        content_md5: Option<&str>,
+        body: Bytes,
+    ) -> Result<OssCall> {
+        check_size("body", &body, "use a multipart upload")?;
         let mut headers = Vec::with_capacity(2);
         if let Some(md5) = content_md5 {
             headers.push(("Content-MD5", md5.to_owned()));
         }
         headers.push(("Content-Type", content_type.to_owned()));
-        OssCall {
+        Ok(OssCall {
             operation: "PutObject",
             method: Method::PUT,
             query: vec![],
             headers,
             body,
-        }
+        })
     }
 
     /// `POST /{key}?uploads=` with the object's `Content-Type`.
@@ -132,6 +140,7 @@ pub mod calls {
     pub fn upload_part(upload_id: &str, part_number: u32, body: Bytes) -> Result<OssCall> {
         check_upload_id(upload_id)?;
         check_part_number(part_number)?;
+        check_size("body", &body, "use smaller parts")?;
         Ok(OssCall {
             operation: "UploadPart",
             method: Method::PUT,
@@ -194,6 +203,17 @@ pub mod calls {
         })
     }
 
+    fn check_size(field: &str, body: &Bytes, advice: &str) -> Result<()> {
+        let len = body.len() as u64;
+        if len > MAX_PUT_BYTES {
+            return Err(Error::invalid_input(
+                field,
+                format!("must be at most {MAX_PUT_BYTES} bytes (5 GiB; got {len}): {advice}"),
+            ));
+        }
+        Ok(())
+    }
+
     fn check_upload_id(upload_id: &str) -> Result<()> {
         if upload_id.trim().is_empty() {
             return Err(Error::invalid_input("upload_id", "must not be empty"));
@@ -221,7 +241,7 @@ impl OssClient {
         body: Bytes,
     ) -> Result<StoredBytes> {
         let sent = crc64::checksum(&body);
-        let call = calls::put_object(content_type_for(&location.key), None, body);
+        let call = calls::put_object(content_type_for(&location.key), None, body)?;
         self.exchange(&call, location, keys, |r, redactor| {
             stored(r, redactor, sent, "the object")
         })
@@ -331,6 +351,39 @@ impl OssClient {
             })
         })
         .await
+    }
+}
+
+impl OssClient {
+    /// Every part uploaded so far, in order, through as many ListParts pages as it takes
+    /// (what a resumed upload rebuilds its parts from). Stops with an invalid-response error
+    /// when a page's marker does not advance, rather than asking forever.
+    pub async fn list_all_parts(
+        &self,
+        location: &ObjectLocation,
+        keys: &OssKeys,
+        upload_id: &str,
+    ) -> Result<Vec<multipart::ListedPart>> {
+        let mut parts = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .list_parts(location, keys, upload_id, marker, MAX_LIST_PARTS)
+                .await?;
+            parts.extend(page.parts);
+            if !page.is_truncated {
+                return Ok(parts);
+            }
+            let next = page.next_part_number_marker;
+            if next <= marker || next.is_some_and(|n| n >= MAX_PARTS) {
+                return Err(Error::new(
+                    ErrorKind::InvalidResponse,
+                    "ListParts says more parts follow but its marker does not advance",
+                )
+                .with_context(crate::PROVIDER_NAME, "ListParts"));
+            }
+            marker = next;
+        }
     }
 }
 
