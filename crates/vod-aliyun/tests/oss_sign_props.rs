@@ -39,7 +39,7 @@ proptest! {
         headers in prop::collection::vec((tricky_string(), tricky_string()), 0..5),
         additional in prop::collection::vec(tricky_string(), 0..3),
         secret in tricky_string(),
-        token in proptest::option::of("[A-Za-z0-9+/=]{1,60}"),
+        token in proptest::option::of("CAIS[A-Za-z0-9+/=]{16,60}"),
         now in time(),
     ) {
         let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -59,9 +59,7 @@ proptest! {
         prop_assert_eq!(signed.headers.last().map(|(n, _)| *n), Some("authorization"));
         prop_assert_eq!(signed.header("x-oss-security-token"), token.as_deref());
         let shown = format!("{signed:?} {request:?} {keys:?}");
-        if let Some(token) = &token {
-            prop_assert!(!shown.contains(token.as_str()));
-        }
+        prop_assert!(!shown.contains("CAIS"), "{}", shown);
     }
 
     #[test]
