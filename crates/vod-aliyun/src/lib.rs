@@ -80,6 +80,7 @@
 //! - [`sign`]: the two signatures, as pure functions.
 //! - [`error`]: the error table and how answers become errors.
 //! - [`validate`]: Aliyun's limits, checked before any call.
+//! - [`oss`]: the OSS storage side: signatures, checksums, XML, errors and upload primitives.
 
 #![warn(missing_docs)]
 
@@ -87,6 +88,7 @@ mod client;
 mod config;
 mod decode;
 pub mod error;
+pub mod oss;
 mod provider;
 pub mod sign;
 pub mod validate;
