@@ -255,7 +255,7 @@ fn redact_string_to_sign(text: &str, redactor: &Redactor) -> String {
 }
 
 /// The parts of `a` and `b` from a little before their first difference, and its position.
-fn first_difference(a: &str, b: &str) -> (String, String, usize) {
+pub(crate) fn first_difference(a: &str, b: &str) -> (String, String, usize) {
     let at = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     let start = at.saturating_sub(DIFF_CONTEXT);
     let part = |s: &str| {

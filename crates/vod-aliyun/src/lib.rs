@@ -90,6 +90,10 @@
 //! - [`validate`]: Aliyun's limits, checked before any call.
 //! - [`sign`]: the two signatures, as pure functions ([`sign::rpc::sign`], [`sign::acs3::sign`]).
 //! - [`api`]: the wire: names, parameters, answer shapes.
+//!
+//! One module is Aliyun's alone: [`oss`], the OSS storage side (signatures, checksums, XML,
+//! errors and the upload primitives), because the bytes of an Aliyun upload go to OSS, a service
+//! with its own protocol. Wangsu's counterpart is its `storage` module.
 
 #![warn(missing_docs)]
 
@@ -98,6 +102,7 @@ mod builder;
 mod client;
 mod decode;
 pub mod error;
+pub mod oss;
 mod provider;
 pub mod sign;
 pub mod validate;

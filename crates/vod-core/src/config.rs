@@ -114,6 +114,27 @@ pub struct AliyunConfig {
     /// The signature version.
     #[serde(default)]
     pub signature: AliyunSignature,
+    /// The signature of uploads to OSS with the credentials' STS keys (`v4`, the default).
+    #[serde(default)]
+    pub oss_signature: OssSignature,
+    /// The region to sign OSS V4 uploads with when neither the credential nor the OSS endpoint
+    /// host names one (an accelerate or CNAME endpoint).
+    pub oss_region: Option<String>,
+}
+
+/// OSS signature versions, for uploads.
+///
+/// Not `non_exhaustive`: an adapter must decide what each version means, so a new one should
+/// fail its build rather than fall into a default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OssSignature {
+    /// `OSS4-HMAC-SHA256`: the only one Aliyun accepts from new accounts (2025-03) and for
+    /// new buckets (2025-09).
+    #[default]
+    V4,
+    /// The older HMAC-SHA1 header signature.
+    V1,
 }
 
 /// Aliyun's signature versions.
@@ -479,6 +500,8 @@ mod tests {
         region = "cn-beijing"
         endpoint = "http://127.0.0.1:9000"
         signature = "v3"
+        oss_signature = "v1"
+        oss_region = "cn-hangzhou"
         [wangsu]
         access_key = "ak"
         secret_key = "sk"
@@ -497,6 +520,9 @@ mod tests {
         assert_eq!(a.access_key_secret().unwrap().expose(), "secret");
         assert_eq!(a.region(), "cn-beijing");
         assert_eq!(a.signature, AliyunSignature::V3);
+        assert_eq!(a.oss_signature, OssSignature::V1);
+        assert_eq!(a.oss_region.as_deref(), Some("cn-hangzhou"));
+        assert_eq!(AliyunConfig::default().oss_signature, OssSignature::V4);
         let w = cfg.wangsu();
         assert_eq!(w.variant, WangsuVariant::Cnc);
         assert_eq!(cfg.http.timeout_secs, 3);

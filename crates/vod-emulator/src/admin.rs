@@ -21,6 +21,8 @@ use serde_json::{Map, Value, json};
 use crate::fault::Fault;
 use crate::handle::{EmulatorHandle, Operation};
 use crate::state::Shared;
+use crate::storage::StoredObject;
+use crate::storage::fault::StorageFault;
 
 /// The admin routes, to merge into each vendor's router.
 pub(crate) fn router() -> Router<Arc<Shared>> {
@@ -30,6 +32,49 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
             get(list_faults).post(inject_fault).delete(clear_faults),
         )
         .route("/__emulator/calls", get(calls).delete(reset_calls))
+        .route("/__emulator/storage", get(stored_objects))
+        .route(
+            "/__emulator/storage/faults",
+            get(list_storage_faults)
+                .post(inject_storage_fault)
+                .delete(clear_storage_faults),
+        )
+        .route(
+            "/__emulator/storage/expire",
+            axum::routing::post(expire_upload_credentials),
+        )
+}
+
+async fn stored_objects(State(shared): State<Arc<Shared>>) -> Json<Vec<StoredObject>> {
+    Json(handle(shared).stored_objects())
+}
+
+async fn inject_storage_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<StorageFault>(&body) {
+        Ok(fault) => {
+            handle(shared).inject_storage(fault);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": format!("not a storage fault: {error}") })),
+        )
+            .into_response(),
+    }
+}
+
+async fn list_storage_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<StorageFault>> {
+    Json(handle(shared).pending_storage_faults())
+}
+
+async fn clear_storage_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    handle(shared).clear_storage_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn expire_upload_credentials(State(shared): State<Arc<Shared>>) -> StatusCode {
+    handle(shared).expire_upload_credentials();
+    StatusCode::NO_CONTENT
 }
 
 fn handle(shared: Arc<Shared>) -> EmulatorHandle {

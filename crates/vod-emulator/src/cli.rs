@@ -2,23 +2,36 @@
 //! (crates/vod-cli) can offer the same thing by flattening [`Args`] and calling [`run_until`].
 //!
 //! On start it prints `KEY=value` lines on stdout, easy to read for people and for scripts that
-//! spawn it: both base URLs and the access key ids (never secrets).
+//! spawn it: the base URLs, the storage directory (unless `--storage digest`) and, last, the
+//! access key ids (never secrets).
 //!
 //! ```text
 //! $ vod-emulator --key my-ak:my-secret
 //! VOD_EMULATOR_ALIYUN_URL=http://127.0.0.1:9510
 //! VOD_EMULATOR_WANGSU_URL=http://127.0.0.1:9511
+//! VOD_EMULATOR_OSS_URL=http://127.0.0.1:9512
+//! VOD_EMULATOR_WANGSU_UPLOAD_URL=http://127.0.0.1:9513
 //! VOD_EMULATOR_KEYS=my-ak
 //! ```
 
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
-use crate::{AccessKey, Emulator, EmulatorConfig};
+use crate::{AccessKey, Emulator, EmulatorConfig, Storage};
+
+/// What the upload hosts keep (`--storage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StorageMode {
+    /// The objects' bytes, in a directory (`--storage-dir`, else a temporary one).
+    Dir,
+    /// Only each object's size and checksums.
+    Digest,
+}
 
 /// Runs a local stand-in for the Aliyun VOD and Wangsu Cloud VoD upload-credential APIs
 /// until Ctrl-C.
@@ -41,6 +54,27 @@ pub struct Args {
     )]
     pub wangsu_addr: SocketAddr,
 
+    /// Address of the emulated OSS upload host (port 0: any free port).
+    #[arg(long, env = "VOD_EMULATOR_OSS_ADDR", default_value = "127.0.0.1:9512")]
+    pub oss_addr: SocketAddr,
+
+    /// Address of the emulated Wangsu upload host (port 0: any free port).
+    #[arg(
+        long,
+        env = "VOD_EMULATOR_WANGSU_UPLOAD_ADDR",
+        default_value = "127.0.0.1:9513"
+    )]
+    pub wangsu_upload_addr: SocketAddr,
+
+    /// What the upload hosts keep: the bytes (in --storage-dir or a temporary directory) or only
+    /// the digests (for benchmarks that send gigabytes).
+    #[arg(long, value_enum, default_value = "dir")]
+    pub storage: StorageMode,
+
+    /// Keep uploaded objects in this directory (created if missing) instead of a temporary one.
+    #[arg(long, value_name = "DIR", conflicts_with = "storage")]
+    pub storage_dir: Option<PathBuf>,
+
     /// An access key both vendors accept; repeat (or separate with commas) for more. With a
     /// third part it is an STS key whose Aliyun requests must carry that security token. The
     /// secret may not contain `:` or `,`. [default: emulator-ak:emulator-secret]
@@ -55,11 +89,23 @@ pub struct Args {
     pub keys: Vec<AccessKey>,
 
     /// Lifetime of the STS credential in an Aliyun UploadAuth, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3000)]
+    /// The OSS host refuses the key after it. Short values test expiry.
+    #[arg(
+        long,
+        visible_alias = "sts-ttl",
+        value_name = "SECONDS",
+        default_value_t = 3000
+    )]
     pub aliyun_credential_ttl: u64,
 
-    /// Lifetime of a Wangsu upload token (its policy deadline), in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    /// Lifetime of a Wangsu upload token (its policy deadline), in seconds. The upload host
+    /// refuses the token after it. Short values test expiry.
+    #[arg(
+        long,
+        visible_alias = "token-ttl",
+        value_name = "SECONDS",
+        default_value_t = 3600
+    )]
     pub wangsu_token_ttl: u64,
 }
 
@@ -70,6 +116,13 @@ impl Args {
         EmulatorConfig {
             aliyun_addr: self.aliyun_addr,
             wangsu_addr: self.wangsu_addr,
+            oss_addr: self.oss_addr,
+            wangsu_upload_addr: self.wangsu_upload_addr,
+            storage: match (&self.storage_dir, self.storage) {
+                (Some(dir), _) => Storage::Dir(dir.clone()),
+                (None, StorageMode::Digest) => Storage::Digest,
+                (None, StorageMode::Dir) => Storage::TempDir,
+            },
             keys: if self.keys.is_empty() {
                 defaults.keys
             } else {
@@ -121,6 +174,12 @@ pub async fn run_until(
     let ids: Vec<&str> = config.keys.iter().map(|key| key.id.as_str()).collect();
     writeln!(out, "VOD_EMULATOR_ALIYUN_URL={}", emulator.aliyun_url())?;
     writeln!(out, "VOD_EMULATOR_WANGSU_URL={}", emulator.wangsu_url())?;
+    writeln!(out, "VOD_EMULATOR_OSS_URL={}", emulator.oss_url())?;
+    writeln!(
+        out,
+        "VOD_EMULATOR_WANGSU_UPLOAD_URL={}",
+        emulator.wangsu_upload_url()
+    )?;
     writeln!(out, "VOD_EMULATOR_KEYS={}", ids.join(","))?;
     out.flush()?;
     stop.await;
@@ -166,6 +225,10 @@ mod tests {
             "--aliyun-addr",
             "127.0.0.1:0",
             "--wangsu-addr",
+            "127.0.0.1:0",
+            "--oss-addr",
+            "127.0.0.1:0",
+            "--wangsu-upload-addr",
             "127.0.0.1:0",
             "--key",
             "ak-one:secret-one",

@@ -9,6 +9,8 @@ use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::storage::Storage;
+
 /// How an [`Emulator`](crate::Emulator) is set up.
 ///
 /// ```
@@ -31,13 +33,23 @@ pub struct EmulatorConfig {
     pub aliyun_addr: SocketAddr,
     /// Where the Wangsu Cloud VoD API listens. Default `127.0.0.1:0` (an OS-chosen port).
     pub wangsu_addr: SocketAddr,
+    /// Where the emulated OSS upload host listens (the `Endpoint` of every `UploadAddress`).
+    /// Default `127.0.0.1:0` (an OS-chosen port).
+    pub oss_addr: SocketAddr,
+    /// Where the emulated Wangsu upload host listens (the `uploadUrl` of every upload token).
+    /// Default `127.0.0.1:0` (an OS-chosen port).
+    pub wangsu_upload_addr: SocketAddr,
+    /// Where the upload hosts keep what they receive. Default: a temporary directory.
+    pub storage: Storage,
     /// The access keys both emulated vendors accept, all belonging to one emulated account.
     /// Default: one key, [`AccessKey::default_key`].
     pub keys: Vec<AccessKey>,
     /// Lifetime of the STS credential in an Aliyun `UploadAuth` (`Expiration` and
-    /// `ExpireUTCTime`). Default 3000 s, the documented lifetime.
+    /// `ExpireUTCTime`); the OSS host refuses the key after it with `SecurityTokenExpired`.
+    /// Default 3000 s, the documented lifetime. Set it to seconds to test expiry.
     pub aliyun_credential_ttl: Duration,
-    /// The Wangsu upload token's put-policy `deadline` is the emulator's clock plus this.
+    /// The Wangsu upload token's put-policy `deadline` is the emulator's clock plus this; the
+    /// upload host refuses the token after it (401).
     /// Default 3600 s: Wangsu does not document a lifetime (its doc example token runs to 2050),
     /// and one hour is the conservative lifetime clients assume when the deadline does not decode.
     pub wangsu_token_ttl: Duration,
@@ -49,6 +61,9 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             aliyun_addr: loopback,
             wangsu_addr: loopback,
+            oss_addr: loopback,
+            wangsu_upload_addr: loopback,
+            storage: Storage::default(),
             keys: vec![AccessKey::default_key()],
             aliyun_credential_ttl: Duration::from_secs(3000),
             wangsu_token_ttl: Duration::from_secs(3600),

@@ -14,6 +14,8 @@ use serde::Serialize;
 
 use crate::fault::{Fault, Vendor};
 use crate::state::Shared;
+use crate::storage::fault::StorageFault;
+use crate::storage::{self, StoredObject};
 
 /// An API operation whose calls are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -166,6 +168,39 @@ impl EmulatorHandle {
     /// ```
     pub fn set_clock_skew(&self, skew: time::Duration) {
         self.state.clock.set_skew(skew);
+    }
+
+    /// Every object the upload hosts stored, ordered by host, bucket and key.
+    pub fn stored_objects(&self) -> Vec<StoredObject> {
+        self.state.objects.list()
+    }
+
+    /// Where `object`'s bytes are on disk, unless the emulator keeps only digests.
+    pub fn stored_file(&self, object: &StoredObject) -> Option<std::path::PathBuf> {
+        storage::object_file(&self.state.objects, object)
+    }
+
+    /// Queues a fault for an upload host (see [`StorageFault`] for which requests it matches).
+    pub fn inject_storage(&self, fault: StorageFault) {
+        self.state.storage_faults.push(fault);
+    }
+
+    /// The storage faults still queued, in injection order.
+    pub fn pending_storage_faults(&self) -> Vec<StorageFault> {
+        self.state.storage_faults.pending()
+    }
+
+    /// Forgets every queued storage fault.
+    pub fn clear_storage_faults(&self) {
+        self.state.storage_faults.clear();
+    }
+
+    /// Expires every upload credential issued so far, now: OSS refuses the STS keys with
+    /// `SecurityTokenExpired`, the Wangsu host the tokens with 401. Credentials issued later are
+    /// unaffected, so a client that refreshes goes on.
+    pub fn expire_upload_credentials(&self) {
+        self.state.oss.expire_all(self.state.clock.now());
+        self.state.wangsu.expire_tokens_issued_so_far();
     }
 }
 

@@ -45,8 +45,13 @@
 //! - [Faults](Fault) queued per vendor, [call counters](EmulatorHandle::calls), and a
 //!   [skewable clock](EmulatorHandle::set_clock_skew) that also drives the `Date` header.
 //!
-//! Not emulated (yet): the upload hosts (OSS, Wangsu storage), other VOD operations (answered
-//! with `InvalidAction.NotFound` / 404), XML responses, TLS.
+//! - The upload hosts: Aliyun OSS (PutObject and multipart upload, signed V1 or V4 with the STS
+//!   key a `CreateUploadVideo` issued; see [`oss`]) and Wangsu storage (form upload and
+//!   mkblk/bput/mkfile with the `getUploadToken` token; see [`wcs`]), storing into a directory or
+//!   only digests ([`storage`]), with their own [faults](StorageFault).
+//!
+//! Not emulated: other VOD operations (answered with `InvalidAction.NotFound` / 404), other OSS
+//! operations (501), virtual-hosted OSS addressing, XML answers from VOD, TLS.
 //!
 //! # Admin paths
 //!
@@ -59,6 +64,11 @@
 //! | `DELETE /__emulator/faults` | forgets every queued fault; 204 |
 //! | `GET /__emulator/calls` | `{"calls": {"AliyunCreateUploadVideo": 1, ...}, "total": 1}` |
 //! | `DELETE /__emulator/calls` | sets the counters back to zero; 204 |
+//! | `GET /__emulator/storage` | the stored objects: `[{"vendor": "oss"\|"wangsu", "bucket", "key", "size", "md5"}]` |
+//! | `POST /__emulator/storage/faults` | queues the [`StorageFault`] in the JSON body; 204, or 400 `{"error"}` |
+//! | `GET /__emulator/storage/faults` | the queued storage faults as a JSON list |
+//! | `DELETE /__emulator/storage/faults` | forgets every queued storage fault; 204 |
+//! | `POST /__emulator/storage/expire` | expires every upload credential issued so far ([`EmulatorHandle::expire_upload_credentials`]); 204 |
 //!
 //! # Binary
 //!
@@ -74,12 +84,17 @@ mod config;
 mod fault;
 mod form;
 mod handle;
+pub mod oss;
 mod replay;
 mod server;
 mod state;
+pub mod storage;
 pub mod wangsu;
+pub mod wcs;
 
 pub use config::{AccessKey, EmulatorConfig};
 pub use fault::{Fault, FaultKind, Vendor};
 pub use handle::{EmulatorHandle, Operation};
 pub use server::Emulator;
+pub use storage::fault::{StorageFault, StorageFaultKind};
+pub use storage::{Storage, StorageVendor, StoredObject};

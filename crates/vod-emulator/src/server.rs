@@ -32,7 +32,7 @@ use crate::clock::http_date;
 use crate::config::EmulatorConfig;
 use crate::handle::EmulatorHandle;
 use crate::state::Shared;
-use crate::{admin, aliyun, wangsu};
+use crate::{admin, aliyun, oss, wangsu, wcs};
 
 /// Binds `addr` for `vendor`'s API. The OS error alone ("Address already in use") does not say
 /// which of the two ports is taken.
@@ -67,25 +67,39 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 pub struct Emulator {
     aliyun_addr: SocketAddr,
     wangsu_addr: SocketAddr,
+    oss_addr: SocketAddr,
+    wangsu_upload_addr: SocketAddr,
     handle: EmulatorHandle,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Emulator {
-    /// Binds both servers and starts serving in the background (on the current tokio runtime).
+    /// Binds the four servers (the two APIs and the two upload hosts) and starts serving in the
+    /// background (on the current tokio runtime).
     ///
-    /// Fails when an address cannot be bound; the error names the address and the API.
+    /// Fails when an address cannot be bound (the error names the address and the API) or the
+    /// storage directory cannot be made.
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
         let aliyun_listener = bind(config.aliyun_addr, "Aliyun").await?;
         let wangsu_listener = bind(config.wangsu_addr, "Wangsu").await?;
+        let oss_listener = bind(config.oss_addr, "OSS upload").await?;
+        let wangsu_upload_listener = bind(config.wangsu_upload_addr, "Wangsu upload").await?;
         let aliyun_addr = reachable(aliyun_listener.local_addr()?);
         let wangsu_addr = reachable(wangsu_listener.local_addr()?);
-        let shared = Arc::new(Shared::new(&config, base_url(wangsu_addr)));
+        let oss_addr = reachable(oss_listener.local_addr()?);
+        let wangsu_upload_addr = reachable(wangsu_upload_listener.local_addr()?);
+        let shared = Arc::new(Shared::new(
+            &config,
+            base_url(oss_addr),
+            base_url(wangsu_upload_addr),
+        )?);
         let (shutdown, _) = watch::channel(false);
         let tasks = [
             (aliyun_listener, aliyun::router()),
             (wangsu_listener, wangsu::router()),
+            (oss_listener, oss::router()),
+            (wangsu_upload_listener, wcs::router()),
         ]
         .into_iter()
         .map(|(listener, vendor_routes)| {
@@ -103,6 +117,8 @@ impl Emulator {
         Ok(Emulator {
             aliyun_addr,
             wangsu_addr,
+            oss_addr,
+            wangsu_upload_addr,
             handle: EmulatorHandle { state: shared },
             shutdown,
             tasks,
@@ -117,6 +133,18 @@ impl Emulator {
     /// The Wangsu API's base URL, e.g. `http://127.0.0.1:41235` (no trailing slash).
     pub fn wangsu_url(&self) -> String {
         base_url(self.wangsu_addr)
+    }
+
+    /// The OSS upload host's base URL, e.g. `http://127.0.0.1:41236`: the `Endpoint` of every
+    /// `UploadAddress` (clients address it path style).
+    pub fn oss_url(&self) -> String {
+        base_url(self.oss_addr)
+    }
+
+    /// The Wangsu upload host's base URL, e.g. `http://127.0.0.1:41237`: the `uploadUrl` of
+    /// every upload token.
+    pub fn wangsu_upload_url(&self) -> String {
+        base_url(self.wangsu_upload_addr)
     }
 
     /// The address the Aliyun server listens on.

@@ -6,6 +6,7 @@
 //! server's admin path acts on the same emulator.
 
 use std::collections::HashMap;
+use std::io;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -13,7 +14,9 @@ use crate::clock::Clock;
 use crate::config::{AccessKey, EmulatorConfig};
 use crate::fault::FaultQueues;
 use crate::handle::Counters;
-use crate::{aliyun, wangsu};
+use crate::storage::ObjectStore;
+use crate::storage::fault::StorageFaults;
+use crate::{aliyun, oss, wangsu, wcs};
 
 /// Everything a request handler may read or change.
 #[derive(Debug)]
@@ -22,19 +25,30 @@ pub(crate) struct Shared {
     pub(crate) keys: HashMap<String, AccessKey>,
     pub(crate) aliyun_credential_ttl: Duration,
     pub(crate) wangsu_token_ttl: Duration,
-    /// The Wangsu server's base URL, handed out as `uploadUrl`.
+    /// The Wangsu upload host's base URL, handed out as `uploadUrl`.
     pub(crate) wangsu_url: String,
+    /// The OSS host's base URL, handed out as the `UploadAddress` endpoint.
+    pub(crate) oss_url: String,
     pub(crate) clock: Clock,
     pub(crate) faults: FaultQueues,
     pub(crate) counters: Counters,
     pub(crate) aliyun: aliyun::Store,
     pub(crate) wangsu: wangsu::Store,
+    pub(crate) oss: oss::Store,
+    pub(crate) wcs: wcs::Store,
+    pub(crate) objects: ObjectStore,
+    pub(crate) storage_faults: StorageFaults,
 }
 
 impl Shared {
-    /// The state of an emulator started with `config` whose Wangsu server is at `wangsu_url`.
-    pub(crate) fn new(config: &EmulatorConfig, wangsu_url: String) -> Self {
-        Shared {
+    /// The state of an emulator started with `config` whose upload hosts are at `oss_url` and
+    /// `wangsu_url`. Fails when the storage directory cannot be made.
+    pub(crate) fn new(
+        config: &EmulatorConfig,
+        oss_url: String,
+        wangsu_url: String,
+    ) -> io::Result<Self> {
+        Ok(Shared {
             keys: config
                 .keys
                 .iter()
@@ -43,12 +57,17 @@ impl Shared {
             aliyun_credential_ttl: config.aliyun_credential_ttl,
             wangsu_token_ttl: config.wangsu_token_ttl,
             wangsu_url,
+            oss_url,
             clock: Clock::default(),
             faults: FaultQueues::default(),
             counters: Counters::default(),
             aliyun: aliyun::Store::default(),
             wangsu: wangsu::Store::default(),
-        }
+            oss: oss::Store::default(),
+            wcs: wcs::Store::default(),
+            objects: ObjectStore::new(&config.storage)?,
+            storage_faults: StorageFaults::default(),
+        })
     }
 }
 

@@ -47,7 +47,7 @@ async fn rpc_create_returns_the_documented_shape() {
     assert!(video_id.len() == 32 && video_id.bytes().all(|b| b.is_ascii_hexdigit()));
 
     let address = decode_b64_json(body["UploadAddress"].as_str().unwrap());
-    assert_eq!(address["Endpoint"], "https://oss-cn-shanghai.aliyuncs.com");
+    assert_eq!(address["Endpoint"], emulator.oss_url().as_str());
     assert!(address["Bucket"].as_str().unwrap().starts_with("outin-"));
     let file_name = address["FileName"].as_str().unwrap();
     assert!(

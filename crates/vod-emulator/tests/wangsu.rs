@@ -37,7 +37,7 @@ async fn ws3_json_success_has_a_verifiable_token() {
     assert!(answer.header("x-ws-requestid").is_some());
     assert!(answer.header("x-cnc-request-id").is_none());
     assert!(answer.header("date").is_some());
-    assert_eq!(data["uploadUrl"], emulator.wangsu_url());
+    assert_eq!(data["uploadUrl"], emulator.wangsu_upload_url());
     let video_id = data["videoId"].as_str().unwrap();
     assert!(video_id.len() == 32 && video_id.bytes().all(|b| b.is_ascii_hexdigit()));
     let file_key = data["fileKey"].as_str().unwrap();

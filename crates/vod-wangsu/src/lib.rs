@@ -128,9 +128,11 @@
 //! - [`sign`]: the WS3/CNC signature, as pure functions ([`sign::sign`]).
 //! - [`api`]: the wire: hosts, paths, headers, the request body and the answer envelope.
 //!
-//! Two files are Wangsu's alone: [`token`] reads the expiry out of an upload token, because
+//! Three modules are Wangsu's alone: [`token`] reads the expiry out of an upload token, because
 //! Wangsu's answer does not state it; `timestamps.rs` hands out signing timestamps that never
-//! repeat a signature, because the gateway refuses a repeated one.
+//! repeat a signature, because the gateway refuses a repeated one; [`storage`] is the upload
+//! side (form upload and mkblk/bput/mkfile on Wangsu's upload host), a protocol of its own, as
+//! Aliyun's `oss` module is for OSS.
 
 #![warn(missing_docs)]
 
@@ -141,6 +143,7 @@ mod decode;
 pub mod error;
 mod provider;
 pub mod sign;
+pub mod storage;
 mod timestamps;
 pub mod token;
 pub mod validate;

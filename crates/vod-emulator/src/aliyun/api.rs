@@ -149,9 +149,9 @@ fn create_upload_video(
     })?;
     validate_optional(request)?;
     let video_id = credential::video_id();
-    let address = credential::upload_address(extension);
+    let address = credential::upload_address(&shared.oss_url, extension);
     lock(&shared.aliyun.videos).insert(video_id.clone(), address.clone());
-    Ok(upload_video_body(shared, reply, &video_id, &address))
+    Ok(upload_video_body(shared, reply, &video_id, &address, true))
 }
 
 /// The optional `CreateUploadVideo` parameters the vendor validates.
@@ -204,18 +204,29 @@ fn refresh_upload_video(
                 "The video does not exist.",
             )
         })?;
-    Ok(upload_video_body(shared, reply, video_id, &address))
+    Ok(upload_video_body(shared, reply, video_id, &address, true))
 }
 
-/// The success answer for `video_id` at `address`, with a new `UploadAuth`.
-fn upload_video_body(shared: &Shared, reply: &Reply, video_id: &str, address: &str) -> Response {
-    let auth = credential::upload_auth(shared.clock.now(), shared.aliyun_credential_ttl);
+/// The success answer for `video_id` at `address`, with a new `UploadAuth` that the OSS host
+/// accepts when `grant` is set (a truncated fault answer's key is never granted).
+fn upload_video_body(
+    shared: &Shared,
+    reply: &Reply,
+    video_id: &str,
+    address: &credential::Address,
+    grant: bool,
+) -> Response {
+    let (auth, access_key_id, sts) =
+        credential::upload_auth(address, shared.clock.now(), shared.aliyun_credential_ttl);
+    if grant {
+        shared.oss.grant(access_key_id, sts);
+    }
     reply.json(
         StatusCode::OK,
         &UploadVideoBody {
             request_id: &reply.request_id,
             video_id,
-            upload_address: address,
+            upload_address: &address.encoded,
             upload_auth: &auth,
         },
     )
@@ -257,8 +268,14 @@ impl Dialect for AliyunDialect<'_> {
     }
 
     fn success(&self) -> Response {
-        let address = credential::upload_address("mp4");
-        upload_video_body(self.shared, self.reply, &credential::video_id(), &address)
+        let address = credential::upload_address(&self.shared.oss_url, "mp4");
+        upload_video_body(
+            self.shared,
+            self.reply,
+            &credential::video_id(),
+            &address,
+            false,
+        )
     }
 }
 

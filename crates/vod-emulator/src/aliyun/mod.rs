@@ -79,8 +79,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
 /// What the Aliyun server remembers: issued videos and used nonces.
 #[derive(Debug)]
 pub(crate) struct Store {
-    /// Video id -> its `UploadAddress` (base64), returned again on refresh.
-    videos: Mutex<HashMap<String, String>>,
+    /// Video id -> its upload address, returned again on refresh.
+    videos: Mutex<HashMap<String, credential::Address>>,
     nonces: ReplayGuard,
 }
 

@@ -97,6 +97,9 @@ pub(crate) struct Store {
     signatures: ReplayGuard,
     /// The latest put-policy deadline issued, in Unix milliseconds.
     last_deadline_ms: AtomicI64,
+    /// Tokens whose deadline is at or before this were expired on purpose
+    /// ([`EmulatorHandle::expire_upload_credentials`](crate::EmulatorHandle::expire_upload_credentials)).
+    voided_through_ms: AtomicI64,
 }
 
 impl Store {
@@ -112,11 +115,24 @@ impl Default for Store {
             videos: Mutex::default(),
             signatures: ReplayGuard::new(SIGNATURE_RETENTION),
             last_deadline_ms: AtomicI64::new(i64::MIN),
+            voided_through_ms: AtomicI64::new(i64::MIN),
         }
     }
 }
 
 impl Store {
+    /// Expires every token issued so far: deadlines only grow, so the latest one issued bounds
+    /// them all.
+    pub(crate) fn expire_tokens_issued_so_far(&self) {
+        let last = self.last_deadline_ms.load(Ordering::Relaxed);
+        self.voided_through_ms.fetch_max(last, Ordering::Relaxed);
+    }
+
+    /// Whether a token with this deadline was expired on purpose.
+    pub(crate) fn voided(&self, deadline_ms: i64) -> bool {
+        deadline_ms <= self.voided_through_ms.load(Ordering::Relaxed)
+    }
+
     /// `wanted`, or one millisecond after the latest deadline issued if that is not earlier:
     /// every token then has its own deadline, so asking twice within a millisecond still gets a
     /// fresh token (the token is otherwise a pure function of scope, deadline and overwrite).

@@ -1,0 +1,538 @@
+//! The OSS request handler: faults, authentication, then one of the six upload operations.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::{Digest as _, Md5};
+use quick_xml::escape::partial_escape as escape;
+use quick_xml::events::Event;
+
+use super::reply::{OssError, Reply};
+use super::sign::{self, Signed};
+use super::{Part, Upload, auth};
+use crate::server::ConnectionKiller;
+use crate::state::{Shared, lock};
+use crate::storage::body::{self, InTransit, ReceiveError};
+use crate::storage::fault::StorageFaultKind;
+use crate::storage::{self as store, StorageVendor};
+
+/// The largest object or part OSS accepts in one request: 5 GB.
+const MAX_BODY: u64 = 5 * 1024 * 1024 * 1024;
+/// The smallest part but the last.
+const MIN_PART: u64 = 100 * 1024;
+const MAX_PART_NUMBER: u32 = 10_000;
+/// The largest CompleteMultipartUpload body read (10,000 parts fit easily).
+const MAX_COMPLETE_BODY: usize = 4 * 1024 * 1024;
+
+/// What the request asks for, from its method and query.
+enum Op {
+    Put,
+    Initiate,
+    UploadPart(String, u32),
+    Complete(String),
+    Abort(String),
+    ListParts(String),
+}
+
+/// Serves every path of the OSS host.
+pub(crate) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Extension(killer): Extension<ConnectionKiller>,
+    request: Request<Body>,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let reply = Reply::new(&parts.headers);
+    let query = sign::decode_query(parts.uri.query());
+    let part_number = param(&query, "partNumber").and_then(|n| n.parse::<u32>().ok());
+    let mut transit = InTransit::default();
+    if let Some(kind) = shared.storage_faults.take(StorageVendor::Oss, part_number) {
+        tracing::debug!(?kind, "injecting storage fault");
+        match kind {
+            StorageFaultKind::Fail { status } => return reply.error(&injected(status)),
+            StorageFaultKind::Damage => transit.damage = true,
+            StorageFaultKind::DropMidBody => body::drop_mid_body(body, &killer).await,
+            stall => {
+                if let Some(delay) = stall.stall() {
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+    let path = parts.uri.path().strip_prefix('/').unwrap_or("");
+    let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
+    let (bucket, key) = (sign::decode(bucket), sign::decode(key));
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let signed = Signed {
+        method: parts.method.as_str(),
+        bucket: &bucket,
+        key: &key,
+        query: &query,
+        headers: &headers,
+    };
+    let result = match operation(&parts.method, &query, &key) {
+        Err(error) => Err(error),
+        Ok(op) => match auth::authenticate(&shared, &signed) {
+            Err(error) => Err(error),
+            Ok(_) => {
+                let call = Call {
+                    shared: &shared,
+                    reply: &reply,
+                    bucket: &bucket,
+                    key: &key,
+                    headers: &parts.headers,
+                    query: &query,
+                    killer: &killer,
+                    transit,
+                };
+                call.run(op, body).await
+            }
+        },
+    };
+    result.unwrap_or_else(|error| reply.error(&error))
+}
+
+fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn injected(status: u16) -> OssError {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (code, message) = match status.as_u16() {
+        503 => ("ServiceUnavailable", "Please reduce your request rate."),
+        500..=599 => (
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ),
+        _ => ("InjectedFault", "A fault injected by the emulator."),
+    };
+    OssError::new(status, code, "0000-00000000", message)
+}
+
+fn operation(method: &Method, query: &[(String, String)], key: &str) -> Result<Op, OssError> {
+    let not_implemented = || {
+        OssError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "0000-00000002",
+            "The emulator serves PutObject and multipart upload only.",
+        )
+    };
+    if key.is_empty() {
+        return Err(not_implemented());
+    }
+    let upload_id = param(query, "uploadId").map(str::to_owned);
+    Ok(match (method.as_str(), upload_id) {
+        ("PUT", None) => Op::Put,
+        ("POST", None) if param(query, "uploads").is_some() => Op::Initiate,
+        ("PUT", Some(id)) => {
+            let number = param(query, "partNumber")
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+                .ok_or_else(|| {
+                    OssError::invalid_argument(
+                        "Part number must be an integer between 1 and 10000, inclusive.",
+                    )
+                    .with("ArgumentName", "partNumber")
+                })?;
+            Op::UploadPart(id, number)
+        }
+        ("POST", Some(id)) => Op::Complete(id),
+        ("DELETE", Some(id)) => Op::Abort(id),
+        ("GET", Some(id)) => Op::ListParts(id),
+        _ => return Err(not_implemented()),
+    })
+}
+
+/// One authenticated request.
+struct Call<'a> {
+    shared: &'a Shared,
+    reply: &'a Reply,
+    bucket: &'a str,
+    key: &'a str,
+    headers: &'a axum::http::HeaderMap,
+    query: &'a [(String, String)],
+    killer: &'a ConnectionKiller,
+    transit: InTransit,
+}
+
+impl Call<'_> {
+    async fn run(&self, op: Op, body: Body) -> Result<Response, OssError> {
+        match op {
+            Op::Put => self.put(body).await,
+            Op::Initiate => Ok(self.initiate()),
+            Op::UploadPart(id, number) => self.upload_part(&id, number, body).await,
+            Op::Complete(id) => self.complete(&id, body).await,
+            Op::Abort(id) => self.abort(&id).await,
+            Op::ListParts(id) => self.list_parts(&id),
+        }
+    }
+
+    /// Streams the body to `file` (or only through the checksums), checking `Content-MD5`.
+    async fn receive(
+        &self,
+        body: Body,
+        file: Option<std::path::PathBuf>,
+    ) -> Result<body::Received, OssError> {
+        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, self.killer)
+            .await
+            .map_err(|error| match error {
+                ReceiveError::TooLarge => OssError::new(
+                    StatusCode::BAD_REQUEST,
+                    "EntityTooLarge",
+                    "0039-00000003",
+                    "Your proposed upload exceeds the maximum allowed size.",
+                ),
+                ReceiveError::Client(why) => OssError::new(
+                    StatusCode::BAD_REQUEST,
+                    "IncompleteBody",
+                    "0039-00000004",
+                    format!("The request body is incomplete: {why}"),
+                ),
+                ReceiveError::Io(error) => {
+                    tracing::warn!(%error, "vod emulator: cannot store an OSS body");
+                    OssError::internal()
+                }
+            })?;
+        if let Some(sent) = self.headers.get("content-md5") {
+            if sent.as_bytes() != STANDARD.encode(received.sums.md5).as_bytes() {
+                if let Some(file) = &received.file {
+                    let _ = tokio::fs::remove_file(file).await;
+                }
+                return Err(OssError::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidDigest",
+                    "0039-00000002",
+                    "The Content-MD5 you specified is not valid.",
+                ));
+            }
+        }
+        Ok(received)
+    }
+
+    fn checksum_headers(&self, response: &mut Response, etag: &str, crc64: u64) {
+        let headers = response.headers_mut();
+        if let Ok(etag) = HeaderValue::from_str(etag) {
+            headers.insert(header::ETAG, etag);
+        }
+        headers.insert("x-oss-hash-crc64ecma", HeaderValue::from(crc64));
+    }
+
+    async fn put(&self, body: Body) -> Result<Response, OssError> {
+        let objects = &self.shared.objects;
+        let file = objects.keeps_bytes().then(|| objects.incoming());
+        let received = self.receive(body, file).await?;
+        objects
+            .commit(
+                StorageVendor::Oss,
+                self.bucket,
+                self.key,
+                &received.sums,
+                received.file,
+            )
+            .await
+            .map_err(|_| OssError::internal())?;
+        let mut response = self.reply.stamp(StatusCode::OK.into_response());
+        let etag = received.sums.oss_etag();
+        self.checksum_headers(&mut response, &etag, received.sums.crc64);
+        if let Ok(md5) = HeaderValue::from_str(&STANDARD.encode(received.sums.md5)) {
+            response.headers_mut().insert("content-md5", md5);
+        }
+        Ok(response)
+    }
+
+    fn initiate(&self) -> Response {
+        let upload_id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+        lock(&self.shared.oss.uploads).insert(
+            upload_id.clone(),
+            Upload {
+                bucket: self.bucket.to_owned(),
+                key: self.key.to_owned(),
+                parts: Default::default(),
+            },
+        );
+        self.reply.xml(
+            StatusCode::OK,
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InitiateMultipartUploadResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <UploadId>{upload_id}</UploadId>\n</InitiateMultipartUploadResult>\n",
+                escape(self.bucket),
+                escape(self.key)
+            ),
+        )
+    }
+
+    /// The upload `id` if it exists and is for this bucket and key.
+    fn check_upload(&self, id: &str) -> Result<(), OssError> {
+        match lock(&self.shared.oss.uploads).get(id) {
+            Some(upload) if upload.bucket == self.bucket && upload.key == self.key => Ok(()),
+            _ => Err(OssError::no_such_upload()),
+        }
+    }
+
+    async fn upload_part(&self, id: &str, number: u32, body: Body) -> Result<Response, OssError> {
+        self.check_upload(id)?;
+        // Pieces go to disk in both modes (see the storage module docs).
+        let received = self
+            .receive(body, Some(self.shared.objects.incoming()))
+            .await?;
+        let file = received.file.clone().unwrap_or_default();
+        let part = Part {
+            size: received.sums.size,
+            md5: received.sums.md5,
+            etag: received.sums.oss_etag(),
+            crc64: received.sums.crc64,
+            file: file.clone(),
+            last_modified: self.shared.clock.now(),
+        };
+        let replaced = {
+            let mut uploads = lock(&self.shared.oss.uploads);
+            match uploads.get_mut(id) {
+                Some(upload) => Ok(upload.parts.insert(number, part.clone())),
+                None => Err(()),
+            }
+        };
+        match replaced {
+            Err(()) => {
+                // Completed or aborted while the part was arriving.
+                store::discard(&[file]).await;
+                Err(OssError::no_such_upload())
+            }
+            Ok(old) => {
+                if let Some(old) = old {
+                    store::discard(&[old.file]).await;
+                }
+                let mut response = self.reply.stamp(StatusCode::OK.into_response());
+                self.checksum_headers(&mut response, &part.etag, part.crc64);
+                Ok(response)
+            }
+        }
+    }
+
+    async fn complete(&self, id: &str, body: Body) -> Result<Response, OssError> {
+        self.check_upload(id)?;
+        let complete_all = self
+            .headers
+            .get("x-oss-complete-all")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"yes"));
+        let listed = if complete_all {
+            None
+        } else {
+            let bytes = axum::body::to_bytes(body, MAX_COMPLETE_BODY)
+                .await
+                .map_err(|_| malformed_xml())?;
+            Some(parse_complete(&bytes)?)
+        };
+        // Validate and take the upload out in one critical section: a concurrent Complete or
+        // Abort then sees NoSuchUpload.
+        let (chosen, leftovers) = {
+            let mut uploads = lock(&self.shared.oss.uploads);
+            let upload = uploads.get(id).ok_or_else(OssError::no_such_upload)?;
+            let listed = listed.unwrap_or_else(|| {
+                upload
+                    .parts
+                    .iter()
+                    .map(|(n, p)| (*n, p.etag.clone()))
+                    .collect()
+            });
+            let chosen = choose_parts(upload, &listed)?;
+            let upload = uploads.remove(id).ok_or_else(OssError::no_such_upload)?;
+            let leftovers: Vec<_> = upload
+                .parts
+                .into_iter()
+                .filter(|(n, _)| !listed.iter().any(|(l, _)| l == n))
+                .map(|(_, p)| p.file)
+                .collect();
+            (chosen, leftovers)
+        };
+        store::discard(&leftovers).await;
+        let files: Vec<_> = chosen.iter().map(|p| p.file.clone()).collect();
+        let objects = &self.shared.objects;
+        let (sums, file) = objects
+            .assemble(&files)
+            .await
+            .map_err(|_| OssError::internal())?;
+        objects
+            .commit(StorageVendor::Oss, self.bucket, self.key, &sums, file)
+            .await
+            .map_err(|_| OssError::internal())?;
+        let mut md5s = Md5::new();
+        chosen.iter().for_each(|part| md5s.update(part.md5));
+        let etag = format!(
+            "\"{}-{}\"",
+            hex::encode_upper(md5s.finalize()),
+            chosen.len()
+        );
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUploadResult>\n  <Location>http://{}/{}/{}</Location>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <ETag>{}</ETag>\n</CompleteMultipartUploadResult>\n",
+            escape(self.reply.host.as_str()),
+            escape(self.bucket),
+            escape(self.key),
+            escape(self.bucket),
+            escape(self.key),
+            escape(etag.as_str())
+        );
+        let mut response = self.reply.xml(StatusCode::OK, body);
+        self.checksum_headers(&mut response, &etag, sums.crc64);
+        Ok(response)
+    }
+
+    async fn abort(&self, id: &str) -> Result<Response, OssError> {
+        self.check_upload(id)?;
+        let upload = lock(&self.shared.oss.uploads)
+            .remove(id)
+            .ok_or_else(OssError::no_such_upload)?;
+        let files: Vec<_> = upload.parts.into_values().map(|p| p.file).collect();
+        store::discard(&files).await;
+        Ok(self.reply.stamp(StatusCode::NO_CONTENT.into_response()))
+    }
+
+    fn list_parts(&self, id: &str) -> Result<Response, OssError> {
+        let number = |name: &str, default: u32| match param(self.query, name) {
+            None | Some("") => Ok(default),
+            Some(text) => text.parse::<u32>().map_err(|_| {
+                OssError::invalid_argument(format!("{name} must be a non-negative integer."))
+                    .with("ArgumentName", name)
+            }),
+        };
+        let max_parts = number("max-parts", 1000)?.clamp(1, 1000);
+        let marker = number("part-number-marker", 0)?;
+        let uploads = lock(&self.shared.oss.uploads);
+        let upload = match uploads.get(id) {
+            Some(upload) if upload.bucket == self.bucket && upload.key == self.key => upload,
+            _ => return Err(OssError::no_such_upload()),
+        };
+        let after: Vec<(&u32, &Part)> = upload.parts.range(marker.saturating_add(1)..).collect();
+        let shown = &after[..after.len().min(max_parts as usize)];
+        let truncated = after.len() > shown.len();
+        let next = shown.last().map_or(marker, |(n, _)| **n);
+        let mut body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListPartsResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <UploadId>{}</UploadId>\n  <PartNumberMarker>{marker}</PartNumberMarker>\n  <NextPartNumberMarker>{next}</NextPartNumberMarker>\n  <MaxParts>{max_parts}</MaxParts>\n  <IsTruncated>{truncated}</IsTruncated>\n",
+            escape(self.bucket),
+            escape(self.key),
+            escape(id)
+        );
+        for (number, part) in shown {
+            body.push_str(&format!(
+                "  <Part>\n    <PartNumber>{number}</PartNumber>\n    <LastModified>{}</LastModified>\n    <ETag>{}</ETag>\n    <HashCrc64ecma>{}</HashCrc64ecma>\n    <Size>{}</Size>\n  </Part>\n",
+                part.last_modified
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                escape(part.etag.as_str()),
+                part.crc64,
+                part.size
+            ));
+        }
+        body.push_str("</ListPartsResult>\n");
+        Ok(self.reply.xml(StatusCode::OK, body))
+    }
+}
+
+fn malformed_xml() -> OssError {
+    OssError::new(
+        StatusCode::BAD_REQUEST,
+        "MalformedXML",
+        "0042-00000201",
+        "The XML you provided was not well-formed or did not validate against our published schema.",
+    )
+}
+
+/// The `(PartNumber, ETag)` pairs of a CompleteMultipartUpload body, in the order given.
+fn parse_complete(bytes: &[u8]) -> Result<Vec<(u32, String)>, OssError> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut parts = Vec::new();
+    let (mut number, mut etag): (Option<u32>, Option<String>) = (None, None);
+    let mut current = Vec::new();
+    loop {
+        match reader.read_event().map_err(|_| malformed_xml())? {
+            Event::Start(start) => current = start.name().as_ref().to_vec(),
+            Event::Text(text) => {
+                let text = text.decode().map_err(|_| malformed_xml())?;
+                let text = text.trim();
+                match current.as_slice() {
+                    b"PartNumber" => number = Some(text.parse().map_err(|_| malformed_xml())?),
+                    // Entities (`&quot;`) arrive as events of their own: keep the rest.
+                    b"ETag" => etag.get_or_insert_with(String::new).push_str(text),
+                    _ => {}
+                }
+            }
+            Event::End(end) => {
+                if end.name().as_ref() == b"Part" {
+                    match (number.take(), etag.take()) {
+                        (Some(n), Some(e)) => parts.push((n, e)),
+                        _ => return Err(malformed_xml()),
+                    }
+                }
+                current.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if parts.is_empty() {
+        return Err(malformed_xml());
+    }
+    Ok(parts)
+}
+
+/// The parts `listed` names, after the Complete rules: ascending numbers, existing parts with
+/// matching ETags, every part but the last at least 100 KiB.
+fn choose_parts(upload: &Upload, listed: &[(u32, String)]) -> Result<Vec<Part>, OssError> {
+    if listed.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
+        return Err(OssError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidPartOrder",
+            "0042-00000209",
+            "The list of parts was not in ascending order. Parts must be ordered by part number.",
+        ));
+    }
+    let invalid_part = |number: u32| {
+        OssError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidPart",
+            "0042-00000205",
+            "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+        )
+        .with("PartNumber", number.to_string())
+    };
+    let mut chosen = Vec::with_capacity(listed.len());
+    for (number, etag) in listed {
+        let part = upload
+            .parts
+            .get(number)
+            .ok_or_else(|| invalid_part(*number))?;
+        let unquote = |e: &str| e.trim_matches('"').to_ascii_uppercase();
+        if unquote(etag) != unquote(&part.etag) {
+            return Err(invalid_part(*number));
+        }
+        chosen.push(part.clone());
+    }
+    if let Some((_, head)) = chosen.split_last() {
+        if let Some(small) = head.iter().position(|p| p.size < MIN_PART) {
+            return Err(OssError::new(
+                StatusCode::BAD_REQUEST,
+                "EntityTooSmall",
+                "0042-00000213",
+                "Your proposed upload is smaller than the minimum allowed size: every part but the last must be at least 100 KB.",
+            )
+            .with("PartNumber", listed[small].0.to_string()));
+        }
+    }
+    Ok(chosen)
+}

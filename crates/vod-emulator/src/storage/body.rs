@@ -1,0 +1,138 @@
+//! Streaming a request body into checksums and (optionally) a file, with the in-transit faults
+//! a storage request can suffer: damaged bytes and a connection dropped mid-body.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use http_body_util::BodyExt;
+use tokio::io::AsyncWriteExt;
+
+use super::digest::{Digests, Sums};
+use crate::server::ConnectionKiller;
+
+/// Read and write in pieces of at most this many bytes.
+pub(crate) const BUFFER: usize = 64 * 1024;
+
+/// What can happen to the bytes on their way in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct InTransit {
+    /// Flip every bit of the first byte of the body, as a bad link might: the host stores and
+    /// reports the checksums of the altered bytes.
+    pub(crate) damage: bool,
+    /// Close the connection after the first piece of the body arrived.
+    pub(crate) drop_mid_body: bool,
+}
+
+/// Why a body could not be received.
+#[derive(Debug)]
+pub(crate) enum ReceiveError {
+    /// The client stopped sending (connection closed, malformed chunking).
+    Client(String),
+    /// More bytes than allowed.
+    TooLarge,
+    /// Writing our own file failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for ReceiveError {
+    fn from(error: io::Error) -> Self {
+        ReceiveError::Io(error)
+    }
+}
+
+/// A body received: its checksums and the file holding it, if one was asked for.
+#[derive(Debug)]
+pub(crate) struct Received {
+    pub(crate) sums: Sums,
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// Reads the first bytes of `body`, then closes the connection without an answer (the
+/// "drop mid-body" fault, applied before any check so it fires whatever the request).
+pub(crate) async fn drop_mid_body(mut body: Body, killer: &ConnectionKiller) -> ! {
+    let _ = body.frame().await;
+    killer.kill().await
+}
+
+/// Streams `body` (at most `limit` bytes) through fresh checksums and, when `file` is given, into
+/// that file (removed again on failure).
+pub(crate) async fn receive(
+    body: Body,
+    file: Option<&Path>,
+    limit: u64,
+    transit: InTransit,
+    killer: &ConnectionKiller,
+) -> Result<Received, ReceiveError> {
+    let mut out = match file {
+        Some(path) => Some(tokio::fs::File::create(path).await?),
+        None => None,
+    };
+    let result = pump(body, out.as_mut(), limit, transit, killer).await;
+    if let Some(mut out) = out {
+        let flushed = out.flush().await;
+        if result.is_ok() {
+            flushed?;
+        }
+    }
+    match result {
+        Ok(digests) => Ok(Received {
+            sums: digests.finish(),
+            file: file.map(Path::to_owned),
+        }),
+        Err(error) => {
+            if let Some(path) = file {
+                let _ = tokio::fs::remove_file(path).await;
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn pump(
+    mut body: Body,
+    mut out: Option<&mut tokio::fs::File>,
+    limit: u64,
+    transit: InTransit,
+    killer: &ConnectionKiller,
+) -> Result<Digests, ReceiveError> {
+    let mut digests = Digests::default();
+    let mut damaged = false;
+    loop {
+        let frame = match body.frame().await {
+            None => break,
+            Some(Ok(frame)) => frame,
+            Some(Err(error)) => return Err(ReceiveError::Client(error.to_string())),
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        if data.is_empty() {
+            continue;
+        }
+        if transit.drop_mid_body {
+            return killer.kill().await;
+        }
+        if digests.size() + data.len() as u64 > limit {
+            return Err(ReceiveError::TooLarge);
+        }
+        let mut data = data;
+        if transit.damage && !damaged {
+            let mut altered = data.to_vec();
+            altered[0] ^= 0xFF;
+            data = altered.into();
+            damaged = true;
+        }
+        for piece in data.chunks(BUFFER) {
+            digests.update(piece);
+            if let Some(out) = out.as_mut() {
+                out.write_all(piece).await?;
+            }
+        }
+    }
+    if transit.drop_mid_body {
+        // An empty body: nothing arrived, close anyway.
+        return killer.kill().await;
+    }
+    Ok(digests)
+}

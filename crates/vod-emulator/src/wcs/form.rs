@@ -1,0 +1,226 @@
+//! A streaming `multipart/form-data` reader for the form upload: the `file` part goes through
+//! the checksums (and into a file) piece by piece, never whole in memory; the small text fields
+//! (`token`, `key`, ...) are collected up to a bound.
+
+use std::path::Path;
+
+use axum::body::Body;
+use http_body_util::BodyExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::server::ConnectionKiller;
+use crate::storage::body::InTransit;
+use crate::storage::digest::{Digests, Sums};
+
+/// The most bytes a text field or a part's headers may have.
+const MAX_FIELD: usize = 64 * 1024;
+
+/// What a form upload carried.
+#[derive(Debug, Default)]
+pub(crate) struct Form {
+    /// Text fields by name, in order.
+    pub(crate) fields: Vec<(String, String)>,
+    /// The checksums of the `file` part, if there was one.
+    pub(crate) file: Option<Sums>,
+}
+
+impl Form {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a form could not be read.
+#[derive(Debug)]
+pub(crate) enum FormError {
+    Malformed(&'static str),
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// The boundary of a `multipart/form-data` content type.
+pub(crate) fn boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+            .filter(|b| !b.is_empty())
+    })
+}
+
+enum State {
+    Preamble,
+    Headers,
+    Content { name: String, is_file: bool },
+    Done,
+}
+
+/// Reads the form; the `file` part (at most `limit` bytes) is written to `file` when given.
+pub(crate) async fn read(
+    mut body: Body,
+    boundary: &str,
+    file: Option<&Path>,
+    limit: u64,
+    transit: InTransit,
+    killer: &ConnectionKiller,
+) -> Result<Form, FormError> {
+    let first = format!("--{boundary}");
+    let delimiter = format!("\r\n--{boundary}").into_bytes();
+    let mut out = None;
+    let mut form = Form::default();
+    let mut digests = Digests::default();
+    let mut field = Vec::new();
+    let mut damaged = false;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut state = State::Preamble;
+    let mut ended = false;
+    loop {
+        // Work through what is buffered.
+        loop {
+            match &mut state {
+                State::Preamble => {
+                    let Some(at) = find(&buf, first.as_bytes()) else {
+                        if buf.len() > MAX_FIELD {
+                            return Err(FormError::Malformed("no opening boundary"));
+                        }
+                        break;
+                    };
+                    // Put the CRLF the delimiter expects in front of the first boundary.
+                    buf.drain(..at + first.len());
+                    buf.splice(0..0, *b"\r\n--");
+                    buf.splice(4..4, boundary.bytes());
+                    state = State::Content {
+                        name: String::new(),
+                        is_file: false,
+                    };
+                    // An empty "content" before the first boundary.
+                }
+                State::Headers => {
+                    let Some(at) = find(&buf, b"\r\n\r\n") else {
+                        if buf.len() > MAX_FIELD {
+                            return Err(FormError::Malformed("part headers too long"));
+                        }
+                        break;
+                    };
+                    let headers = String::from_utf8_lossy(&buf[..at]).into_owned();
+                    buf.drain(..at + 4);
+                    let (name, is_file) = disposition(&headers)
+                        .ok_or(FormError::Malformed("a part without a form-data name"))?;
+                    if is_file {
+                        if form.file.is_some() {
+                            return Err(FormError::Malformed("more than one file"));
+                        }
+                        if let Some(path) = file {
+                            out = Some(tokio::fs::File::create(path).await.map_err(FormError::Io)?);
+                        }
+                    }
+                    field.clear();
+                    state = State::Content { name, is_file };
+                }
+                State::Content { name, is_file } => {
+                    let found = find(&buf, &delimiter);
+                    let usable = match found {
+                        Some(at) => at,
+                        None => buf.len().saturating_sub(delimiter.len() + 4),
+                    };
+                    if usable > 0 {
+                        let mut piece: Vec<u8> = buf.drain(..usable).collect();
+                        if *is_file {
+                            if transit.damage && !damaged {
+                                piece[0] ^= 0xFF;
+                                damaged = true;
+                            }
+                            if digests.size() + piece.len() as u64 > limit {
+                                return Err(FormError::TooLarge);
+                            }
+                            digests.update(&piece);
+                            if let Some(out) = out.as_mut() {
+                                out.write_all(&piece).await.map_err(FormError::Io)?;
+                            }
+                        } else if !name.is_empty() {
+                            if field.len() + piece.len() > MAX_FIELD {
+                                return Err(FormError::TooLarge);
+                            }
+                            field.extend_from_slice(&piece);
+                        }
+                    }
+                    if found.is_none() {
+                        break;
+                    }
+                    // At a delimiter: need two more bytes to tell "--" (end) from CRLF.
+                    if buf.len() < delimiter.len() + 2 {
+                        break;
+                    }
+                    let tail = [buf[delimiter.len()], buf[delimiter.len() + 1]];
+                    buf.drain(..delimiter.len() + 2);
+                    if *is_file {
+                        if let Some(mut out) = out.take() {
+                            out.flush().await.map_err(FormError::Io)?;
+                        }
+                        form.file = Some(std::mem::take(&mut digests).finish());
+                    } else if !name.is_empty() {
+                        form.fields.push((
+                            std::mem::take(name),
+                            String::from_utf8_lossy(&field).into_owned(),
+                        ));
+                    }
+                    state = match &tail {
+                        b"--" => State::Done,
+                        b"\r\n" => State::Headers,
+                        _ => return Err(FormError::Malformed("bad boundary line")),
+                    };
+                }
+                State::Done => return Ok(form),
+            }
+        }
+        if ended {
+            return Err(FormError::Malformed(
+                "the form ends before its closing boundary",
+            ));
+        }
+        match body.frame().await {
+            None => ended = true,
+            Some(Err(_)) => return Err(FormError::Malformed("the body was cut off")),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if transit.drop_mid_body && !data.is_empty() {
+                        return killer.kill().await;
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+}
+
+/// The `name` of a part and whether it is the `file` part, from its headers.
+fn disposition(headers: &str) -> Option<(String, bool)> {
+    let line = headers
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+    let mut name = None;
+    for param in line.split(';').skip(1) {
+        if let Some((key, value)) = param.split_once('=') {
+            if key.trim().eq_ignore_ascii_case("name") {
+                name = Some(value.trim().trim_matches('"').to_owned());
+            }
+        }
+    }
+    let name = name?;
+    let is_file = name == "file";
+    Some((name, is_file))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}

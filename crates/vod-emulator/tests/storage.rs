@@ -1,0 +1,808 @@
+//! The emulated upload hosts over real HTTP: OSS signed V1 by this file's own signer with the
+//! STS key a CreateUploadVideo issued, and Wangsu storage with the token getUploadToken issued.
+//! Objects must be stored byte for byte; rule violations, expiry and faults must be refused the
+//! way the module docs say.
+
+mod support;
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use crc::{CRC_32_ISO_HDLC, CRC_64_XZ, Crc};
+use hmac::{Hmac, Mac};
+use md5::{Digest as _, Md5};
+use serde_json::{Value, json};
+use sha1::Sha1;
+use support::*;
+use vod_emulator::{
+    Emulator, EmulatorConfig, Storage, StorageFault, StorageFaultKind, StorageVendor,
+};
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    hex::encode(Md5::digest(data))
+}
+
+/// What a CreateUploadVideo hands out, decoded.
+#[derive(Clone)]
+struct Sts {
+    endpoint: String,
+    bucket: String,
+    key: String,
+    id: String,
+    secret: String,
+    token: String,
+}
+
+async fn create_upload_video(emulator: &Emulator) -> Sts {
+    let answer = Rpc::create("storage test", "clip.mp4")
+        .signed(&emulator.aliyun_url())
+        .send(&client())
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let body = answer.json();
+    let decode = |field: &str| -> Value {
+        serde_json::from_slice(&STANDARD.decode(body[field].as_str().unwrap()).unwrap()).unwrap()
+    };
+    let (address, auth) = (decode("UploadAddress"), decode("UploadAuth"));
+    let text = |v: &Value, name: &str| v[name].as_str().unwrap().to_owned();
+    Sts {
+        endpoint: text(&address, "Endpoint"),
+        bucket: text(&address, "Bucket"),
+        key: text(&address, "FileName"),
+        id: text(&auth, "AccessKeyId"),
+        secret: text(&auth, "AccessKeySecret"),
+        token: text(&auth, "SecurityToken"),
+    }
+}
+
+/// An OSS request signed V1 the way oss2 does it.
+struct Oss<'a> {
+    sts: &'a Sts,
+    method: reqwest::Method,
+    key: String,
+    /// (name, value) in the order sent; a sub-resource without value has "".
+    query: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl<'a> Oss<'a> {
+    fn new(sts: &'a Sts, method: reqwest::Method) -> Self {
+        Oss {
+            sts,
+            method,
+            key: sts.key.clone(),
+            query: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((name, value.into()));
+        self
+    }
+
+    fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self
+    }
+
+    async fn send_with(
+        self,
+        secret: &str,
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+        let date = httpdate();
+        let mut resource = format!("/{}/{}", self.sts.bucket, self.key);
+        let mut signed: Vec<_> = self
+            .query
+            .iter()
+            .filter(|(n, _)| ["uploads", "uploadId", "partNumber"].contains(n))
+            .collect();
+        signed.sort();
+        for (i, (name, value)) in signed.iter().enumerate() {
+            resource.push(if i == 0 { '?' } else { '&' });
+            resource.push_str(name);
+            if !value.is_empty() {
+                resource.push('=');
+                resource.push_str(value);
+            }
+        }
+        let string_to_sign = format!(
+            "{}\n\n\n{date}\nx-oss-security-token:{}\n{resource}",
+            self.method, self.sts.token
+        );
+        let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(string_to_sign.as_bytes());
+        let signature = STANDARD.encode(mac.finalize().into_bytes());
+        let query: Vec<String> = self
+            .query
+            .iter()
+            .map(|(n, v)| {
+                if v.is_empty() {
+                    n.to_string()
+                } else {
+                    format!("{n}={}", pct(v))
+                }
+            })
+            .collect();
+        let mut url = format!(
+            "{}/{}/{}",
+            self.sts.endpoint,
+            self.sts.bucket,
+            pct(&self.key)
+        );
+        if !query.is_empty() {
+            url = format!("{url}?{}", query.join("&"));
+        }
+        let response = client()
+            .request(self.method, url)
+            .header("date", date)
+            .header("x-oss-security-token", &self.sts.token)
+            .header("authorization", format!("OSS {}:{signature}", self.sts.id))
+            .body(self.body)
+            .send()
+            .await
+            .expect("the OSS host answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.text().await.unwrap())
+    }
+
+    async fn send(self) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+        let secret = self.sts.secret.clone();
+        self.send_with(&secret).await
+    }
+}
+
+fn httpdate() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap()
+}
+
+/// The text of the first `<name>` element.
+fn xml(text: &str, name: &str) -> String {
+    let open = format!("<{name}>");
+    let start = text
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        + open.len();
+    let end = start + text[start..].find(&format!("</{name}>")).unwrap();
+    text[start..end].to_owned()
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+fn stored(emulator: &Emulator, key: &str) -> (vod_emulator::StoredObject, Option<Vec<u8>>) {
+    let handle = emulator.handle();
+    let object = handle
+        .stored_objects()
+        .into_iter()
+        .find(|o| o.key == key)
+        .unwrap_or_else(|| panic!("{key} is not stored"));
+    let bytes = handle
+        .stored_file(&object)
+        .map(|path| std::fs::read(path).unwrap());
+    (object, bytes)
+}
+
+#[tokio::test]
+async fn put_object_stores_exactly_the_bytes_and_answers_their_checksums() {
+    let emulator = start().await;
+    let crc64 = Crc::<u64>::new(&CRC_64_XZ);
+    for len in [0, 1, 300 * KIB + 7] {
+        let sts = create_upload_video(&emulator).await;
+        assert_eq!(sts.endpoint, emulator.oss_url());
+        let data = bytes(len, 5);
+        let (status, headers, text) = Oss::new(&sts, reqwest::Method::PUT)
+            .body(data.clone())
+            .send()
+            .await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            header(&headers, "etag"),
+            format!("\"{}\"", md5_hex(&data).to_uppercase())
+        );
+        assert_eq!(
+            header(&headers, "x-oss-hash-crc64ecma"),
+            crc64.checksum(&data).to_string()
+        );
+        assert!(!header(&headers, "x-oss-request-id").is_empty());
+        let (object, file) = stored(&emulator, &sts.key);
+        assert_eq!(
+            (object.vendor, object.size, object.md5.clone()),
+            (StorageVendor::Oss, len as u64, md5_hex(&data))
+        );
+        assert_eq!(file.unwrap(), data);
+    }
+    // The admin listing says the same.
+    let listing: Value = client()
+        .get(format!("{}/__emulator/storage", emulator.oss_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|text| serde_json::from_str(&text).unwrap())
+        .unwrap();
+    assert_eq!(listing.as_array().unwrap().len(), 3);
+    assert_eq!(listing[0]["vendor"], "oss");
+}
+
+async fn initiate(sts: &Sts) -> String {
+    let (status, _, text) = Oss::new(sts, reqwest::Method::POST)
+        .query("uploads", "")
+        .send()
+        .await;
+    assert_eq!(status, 200, "{text}");
+    xml(&text, "UploadId")
+}
+
+async fn upload_part(
+    sts: &Sts,
+    id: &str,
+    number: u32,
+    data: &[u8],
+) -> (reqwest::StatusCode, String, String) {
+    let (status, headers, text) = Oss::new(sts, reqwest::Method::PUT)
+        .query("uploadId", id)
+        .query("partNumber", number.to_string())
+        .body(data.to_vec())
+        .send()
+        .await;
+    (status, header(&headers, "etag"), text)
+}
+
+fn complete_body(parts: &[(u32, &str)]) -> Vec<u8> {
+    let mut body = String::from("<CompleteMultipartUpload>");
+    for (n, etag) in parts {
+        body.push_str(&format!(
+            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+        ));
+    }
+    body.push_str("</CompleteMultipartUpload>");
+    body.into_bytes()
+}
+
+async fn complete(
+    sts: &Sts,
+    id: &str,
+    parts: &[(u32, &str)],
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+    Oss::new(sts, reqwest::Method::POST)
+        .query("uploadId", id)
+        .body(complete_body(parts))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn multipart_uploads_assemble_the_parts_in_order() {
+    let emulator = start().await;
+    let crc64 = Crc::<u64>::new(&CRC_64_XZ);
+    // One part; one part plus one byte; several parts.
+    for sizes in [
+        vec![1usize],
+        vec![100 * KIB, 1],
+        vec![100 * KIB, 150 * KIB, 100 * KIB, 3],
+    ] {
+        let sts = create_upload_video(&emulator).await;
+        let id = initiate(&sts).await;
+        let parts: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| bytes(n, i as u8))
+            .collect();
+        let mut etags = Vec::new();
+        // Upload the last part first: order of arrival must not matter.
+        for (i, data) in parts.iter().enumerate().rev() {
+            let (status, etag, text) = upload_part(&sts, &id, i as u32 + 1, data).await;
+            assert_eq!(status, 200, "{text}");
+            assert_eq!(etag, format!("\"{}\"", md5_hex(data).to_uppercase()));
+            etags.insert(0, etag);
+        }
+        let (status, _, listed) = Oss::new(&sts, reqwest::Method::GET)
+            .query("uploadId", &id)
+            .send()
+            .await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(listed.matches("<Part>").count(), parts.len());
+        assert_eq!(xml(&listed, "Size"), sizes[0].to_string());
+        let list: Vec<(u32, &str)> = etags
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i as u32 + 1, e.as_str()))
+            .collect();
+        let (status, headers, text) = complete(&sts, &id, &list).await;
+        assert_eq!(status, 200, "{text}");
+        let whole = parts.concat();
+        assert_eq!(
+            header(&headers, "x-oss-hash-crc64ecma"),
+            crc64.checksum(&whole).to_string()
+        );
+        assert!(
+            xml(&text, "ETag").ends_with(&format!("-{}\"", parts.len())),
+            "{text}"
+        );
+        let (object, file) = stored(&emulator, &sts.key);
+        assert_eq!(object.md5, md5_hex(&whole));
+        assert_eq!(file.unwrap(), whole);
+        // Completed: the upload id is gone.
+        let (status, _, text) = complete(&sts, &id, &list).await;
+        assert_eq!(
+            (status.as_u16(), xml(&text, "Code")),
+            (404, "NoSuchUpload".to_owned())
+        );
+    }
+}
+
+#[tokio::test]
+async fn multipart_rules_are_enforced() {
+    let emulator = start().await;
+    let sts = create_upload_video(&emulator).await;
+    let id = initiate(&sts).await;
+    for number in [0, 10_001] {
+        let (status, _, text) = upload_part(&sts, &id, number, b"x").await;
+        assert_eq!(
+            (status.as_u16(), xml(&text, "Code")),
+            (400, "InvalidArgument".to_owned())
+        );
+    }
+    let small = bytes(100 * KIB - 1, 1);
+    let (_, e1, _) = upload_part(&sts, &id, 1, &small).await;
+    let (_, e2, _) = upload_part(&sts, &id, 2, b"tail").await;
+    let code = |text: &str| xml(text, "Code");
+    let (status, _, text) = complete(&sts, &id, &[(1, &e1), (2, &e2)]).await;
+    assert_eq!(
+        (status.as_u16(), code(&text)),
+        (400, "EntityTooSmall".to_owned())
+    );
+    let (_, _, text) = complete(&sts, &id, &[(2, &e2), (1, &e1)]).await;
+    assert_eq!(code(&text), "InvalidPartOrder");
+    let (_, _, text) = complete(&sts, &id, &[(1, &e2)]).await;
+    assert_eq!(code(&text), "InvalidPart");
+    let (_, _, text) = complete(&sts, &id, &[(3, &e2)]).await;
+    assert_eq!(code(&text), "InvalidPart");
+    // A lone small part is the last part: fine. But abort first.
+    let (status, _, _) = Oss::new(&sts, reqwest::Method::DELETE)
+        .query("uploadId", &id)
+        .send()
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, text) = complete(&sts, &id, &[(2, &e2)]).await;
+    assert_eq!(
+        (status.as_u16(), code(&text)),
+        (404, "NoSuchUpload".to_owned())
+    );
+    let (status, _, text) = upload_part(&sts, &id, 1, b"x").await;
+    assert_eq!(
+        (status.as_u16(), code(&text)),
+        (404, "NoSuchUpload".to_owned())
+    );
+    assert!(emulator.handle().stored_objects().is_empty());
+}
+
+#[tokio::test]
+async fn oss_refuses_wrong_secrets_other_keys_and_expired_keys() {
+    let emulator = start_with(EmulatorConfig {
+        aliyun_credential_ttl: Duration::from_secs(1),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let sts = create_upload_video(&emulator).await;
+    let (status, headers, text) = Oss::new(&sts, reqwest::Method::PUT)
+        .body(b"x".to_vec())
+        .send_with("wrong")
+        .await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (403, "SignatureDoesNotMatch".to_owned())
+    );
+    assert!(xml(&text, "StringToSign").starts_with("PUT\n"), "{text}");
+    assert_eq!(xml(&text, "EC"), "0002-00000040");
+    assert_eq!(
+        xml(&text, "RequestId"),
+        header(&headers, "x-oss-request-id")
+    );
+    let mut other = Oss::new(&sts, reqwest::Method::PUT).body(b"x".to_vec());
+    other.key = "sv/someone/else.mp4".to_owned();
+    let (status, _, text) = other.send().await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (403, "AccessDenied".to_owned())
+    );
+    let mut stranger = sts.clone();
+    stranger.bucket = "outin-someone-else".to_owned();
+    let (_, _, text) = Oss::new(&stranger, reqwest::Method::PUT).send().await;
+    assert_eq!(xml(&text, "Code"), "AccessDenied");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, _, text) = Oss::new(&sts, reqwest::Method::PUT).send().await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (403, "SecurityTokenExpired".to_owned())
+    );
+    assert!(emulator.handle().stored_objects().is_empty());
+}
+
+#[tokio::test]
+async fn expiring_credentials_now_refuses_old_keys_but_not_refreshed_ones() {
+    let emulator = start().await;
+    let sts = create_upload_video(&emulator).await;
+    let id = initiate(&sts).await;
+    emulator.handle().expire_upload_credentials();
+    let (_, _, text) = upload_part(&sts, &id, 1, b"x").await;
+    assert_eq!(xml(&text, "Code"), "SecurityTokenExpired");
+    // A refreshed key for the same address continues the same upload.
+    let video_id = {
+        let answer = Rpc::create("t", "b.mp4")
+            .signed(&emulator.aliyun_url())
+            .send(&client())
+            .await;
+        answer.json()["VideoId"].as_str().unwrap().to_owned()
+    };
+    let _ = video_id;
+    let mut fresh = create_upload_video(&emulator).await;
+    fresh.bucket = sts.bucket.clone();
+    fresh.key = sts.key.clone();
+    let (_, _, text) = upload_part(&fresh, &id, 1, b"x").await;
+    assert_eq!(
+        xml(&text, "Code"),
+        "AccessDenied",
+        "a key for another address stays refused"
+    );
+}
+
+#[tokio::test]
+async fn storage_faults_fail_damage_and_drop() {
+    let emulator = start().await;
+    let handle = emulator.handle();
+    let sts = create_upload_video(&emulator).await;
+    let id = initiate(&sts).await;
+    handle.inject_storage(
+        StorageFault::new(StorageVendor::Oss, StorageFaultKind::Fail { status: 503 })
+            .part(2)
+            .times(2),
+    );
+    let part = bytes(100 * KIB, 9);
+    // Part 1 is not targeted.
+    let (status, e1, _) = upload_part(&sts, &id, 1, &part).await;
+    assert_eq!(status, 200);
+    for _ in 0..2 {
+        let (status, _, text) = upload_part(&sts, &id, 2, b"end").await;
+        assert_eq!(
+            (status.as_u16(), xml(&text, "Code")),
+            (503, "ServiceUnavailable".to_owned())
+        );
+    }
+    handle.inject_storage(StorageFault::new(StorageVendor::Oss, StorageFaultKind::Damage).part(2));
+    let (status, damaged, _) = upload_part(&sts, &id, 2, b"end").await;
+    assert_eq!(status, 200);
+    let mut altered = b"end".to_vec();
+    altered[0] ^= 0xFF;
+    assert_eq!(damaged, format!("\"{}\"", md5_hex(&altered).to_uppercase()));
+    handle.inject_storage(StorageFault::new(
+        StorageVendor::Oss,
+        StorageFaultKind::DropMidBody,
+    ));
+    let dropped = client()
+        .put(format!("{}/{}/x", emulator.oss_url(), sts.bucket))
+        .body(vec![1u8; 64 * KIB])
+        .send()
+        .await;
+    assert!(dropped.is_err(), "{dropped:?}");
+    let (status, e2, _) = upload_part(&sts, &id, 2, b"end").await;
+    assert_eq!(status, 200);
+    let (status, _, text) = complete(&sts, &id, &[(1, &e1), (2, &e2)]).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        stored(&emulator, &sts.key).1.unwrap(),
+        [part, b"end".to_vec()].concat()
+    );
+    assert!(handle.pending_storage_faults().is_empty());
+}
+
+#[tokio::test]
+async fn digest_mode_keeps_checksums_only() {
+    let emulator = start_with(EmulatorConfig {
+        storage: Storage::Digest,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let sts = create_upload_video(&emulator).await;
+    let id = initiate(&sts).await;
+    let (a, b) = (bytes(200 * KIB, 1), bytes(10, 2));
+    let (_, e2, _) = upload_part(&sts, &id, 2, &b).await;
+    let (_, e1, _) = upload_part(&sts, &id, 1, &a).await;
+    let (status, _, text) = complete(&sts, &id, &[(1, &e1), (2, &e2)]).await;
+    assert_eq!(status, 200, "{text}");
+    let (object, file) = stored(&emulator, &sts.key);
+    assert_eq!(object.md5, md5_hex(&[a, b].concat()));
+    assert!(file.is_none());
+}
+
+// ---- Wangsu storage ----
+
+/// (uploadUrl, uploadToken, fileKey) from getUploadToken.
+async fn upload_token(emulator: &Emulator, name: &str) -> (String, String, String) {
+    let answer = Ws::json(Gateway::Ws3, json!({"originFileName": name}))
+        .signed(&emulator.wangsu_url())
+        .send(&client())
+        .await;
+    let data = answer.json()["data"].clone();
+    let text = |n: &str| data[n].as_str().unwrap().to_owned();
+    (text("uploadUrl"), text("uploadToken"), text("fileKey"))
+}
+
+fn wcs_etag(data: &[u8]) -> String {
+    let blocks: Vec<[u8; 20]> = if data.is_empty() {
+        vec![Sha1::digest(b"").into()]
+    } else {
+        data.chunks(4 * MIB)
+            .map(|c| Sha1::digest(c).into())
+            .collect()
+    };
+    let raw = if blocks.len() == 1 {
+        [&[0x16u8][..], &blocks[0]].concat()
+    } else {
+        [&[0x96u8][..], &Sha1::digest(blocks.concat())[..]].concat()
+    };
+    URL_SAFE.encode(raw)
+}
+
+async fn post(
+    url: String,
+    token: &str,
+    batch: &str,
+    key: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let mut request = client()
+        .post(url)
+        .header("authorization", token)
+        .header("uploadbatch", batch)
+        .header("content-type", "application/octet-stream")
+        .body(body);
+    if let Some(key) = key {
+        request = request.header("key", URL_SAFE.encode(key));
+    }
+    let response = request.send().await.expect("the Wangsu host answers");
+    let status = response.status().as_u16();
+    assert!(response.headers().contains_key("x-reqid"));
+    (
+        status,
+        serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn wangsu_form_upload_stores_the_file() {
+    let emulator = start().await;
+    for len in [0usize, 1, 70 * KIB] {
+        let (url, token, key) = upload_token(&emulator, &format!("form{len}.mp4")).await;
+        assert_eq!(url, emulator.wangsu_upload_url());
+        let data = bytes(len, 3);
+        let boundary = "xBOUNDARYx";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"form.mp4\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(&data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = client()
+            .post(format!("{url}/file/upload"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_eq!(answer["hash"], wcs_etag(&data));
+        let (object, file) = stored(&emulator, &key);
+        assert_eq!(
+            (object.vendor, object.md5),
+            (StorageVendor::Wangsu, md5_hex(&data))
+        );
+        assert_eq!(file.unwrap(), data);
+    }
+}
+
+#[tokio::test]
+async fn wangsu_slice_upload_checks_blocks_chunks_and_tokens() {
+    let emulator = start().await;
+    let crc32 = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+    let (url, token, key) = upload_token(&emulator, "slices.mp4").await;
+    let batch = "batch-1";
+    let block0 = bytes(4 * MIB, 1);
+    let block1 = bytes(300 * KIB + 1, 2);
+    // Block 0 in two chunks, block 1 in one.
+    let (status, first) = post(
+        format!("{url}/mkblk/{}/0", block0.len()),
+        &token,
+        batch,
+        Some(&key),
+        block0[..MIB].to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["crc32"], crc32.checksum(&block0[..MIB]));
+    assert_eq!(first["offset"], MIB);
+    let ctx = first["ctx"].as_str().unwrap();
+    // Out of order: wrong offset.
+    let (status, _) = post(
+        format!("{url}/bput/{ctx}/5"),
+        &token,
+        batch,
+        None,
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, second) = post(
+        format!("{url}/bput/{ctx}/{MIB}"),
+        &token,
+        batch,
+        None,
+        block0[MIB..].to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["crc32"], crc32.checksum(&block0[MIB..]));
+    let last0 = second["ctx"].as_str().unwrap().to_owned();
+    // The first ctx is stale now.
+    let (status, _) = post(
+        format!("{url}/bput/{ctx}/{MIB}"),
+        &token,
+        batch,
+        None,
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, third) = post(
+        format!("{url}/mkblk/{}/1", block1.len()),
+        &token,
+        batch,
+        None,
+        block1.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{third}");
+    let last1 = third["ctx"].as_str().unwrap().to_owned();
+    // A tampered token, another Key, a wrong size: refused.
+    let tampered = format!("{}x", token);
+    let (status, _) = post(
+        format!("{url}/mkfile/1"),
+        &tampered,
+        batch,
+        None,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = post(
+        format!("{url}/mkfile/1"),
+        &token,
+        batch,
+        Some("vod/other.mp4"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let size = block0.len() + block1.len();
+    let list = format!("{last0},{last1}").into_bytes();
+    let (status, _) = post(
+        format!("{url}/mkfile/{}", size + 1),
+        &token,
+        batch,
+        None,
+        list.clone(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, done) = post(
+        format!("{url}/mkfile/{size}"),
+        &token,
+        batch,
+        Some(&key),
+        list,
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    let whole = [block0, block1].concat();
+    assert_eq!(done["hash"], wcs_etag(&whole));
+    let (object, file) = stored(&emulator, &key);
+    assert_eq!(object.md5, md5_hex(&whole));
+    assert_eq!(file.unwrap(), whole);
+}
+
+#[tokio::test]
+async fn wangsu_blocks_must_be_whole_4_mib_before_the_last_and_tokens_expire() {
+    let emulator = start().await;
+    let (url, token, _) = upload_token(&emulator, "odd.mp4").await;
+    let batch = "batch-2";
+    let (_, a) = post(
+        format!("{url}/mkblk/{}/0", MIB),
+        &token,
+        batch,
+        None,
+        bytes(MIB, 1),
+    )
+    .await;
+    let (_, b) = post(
+        format!("{url}/mkblk/1/1"),
+        &token,
+        batch,
+        None,
+        b"z".to_vec(),
+    )
+    .await;
+    let list = format!(
+        "{},{}",
+        a["ctx"].as_str().unwrap(),
+        b["ctx"].as_str().unwrap()
+    );
+    let (status, answer) = post(
+        format!("{url}/mkfile/{}", MIB + 1),
+        &token,
+        batch,
+        None,
+        list.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("4 MiB"),
+        "{answer}"
+    );
+    // A block larger than declared.
+    let (status, _) = post(
+        format!("{url}/mkblk/2/0"),
+        &token,
+        batch,
+        None,
+        b"abc".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    emulator.handle().expire_upload_credentials();
+    let (status, answer) = post(
+        format!("{url}/mkblk/1/0"),
+        &token,
+        batch,
+        None,
+        b"a".to_vec(),
+    )
+    .await;
+    assert_eq!((status, answer["code"].clone()), (401, json!(401)));
+    // A fresh token works again.
+    let (_, fresh, _) = upload_token(&emulator, "odd2.mp4").await;
+    let (status, _) = post(
+        format!("{url}/mkblk/1/0"),
+        &fresh,
+        batch,
+        None,
+        b"a".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
