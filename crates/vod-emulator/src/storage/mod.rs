@@ -10,7 +10,7 @@
 //!   benchmark can send gigabytes without filling the disk.
 //!
 //! Bodies are always streamed: a request body goes through a bounded buffer into the running
-//! checksums ([`digest`]) and, in directory mode, into a file; nothing holds a whole object, part
+//! checksums (`digest.rs`) and, in directory mode, into a file; nothing holds a whole object, part
 //! or block in memory.
 //!
 //! **Multipart and slice uploads keep their pieces on disk in both modes.** An object's MD5 (and
