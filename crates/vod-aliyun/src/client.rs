@@ -22,9 +22,10 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use vod_core::config::AliyunSignature;
-use vod_core::endpoint::Endpoint;
-use vod_core::transport::{Attempt, Outgoing, Transport};
-use vod_core::{RefreshRequest, Result, SigningKey, UploadCredential, UploadRequest};
+use vod_core::raw::SigningKey;
+use vod_core::raw::endpoint::Endpoint;
+use vod_core::raw::transport::{Attempt, Outgoing, Transport};
+use vod_core::{RefreshRequest, Result, UploadCredential, UploadRequest};
 
 use crate::api::{
     API_VERSION, CREATE_UPLOAD_VIDEO, FORMAT, REFRESH_UPLOAD_VIDEO, create_upload_video_params,

@@ -98,7 +98,7 @@ proptest! {
             )
         );
         // `acs3::sign` adds its headers and signs them with the rest.
-        let key = vod_core::SigningKey::new("ak", secret);
+        let key = vod_core::raw::SigningKey::new("ak", secret);
         let at = time::macros::datetime!(2024-01-02 03:04:05 UTC);
         let signed = acs3::sign(&request, &key, at, "n");
         let mut all = headers.clone();

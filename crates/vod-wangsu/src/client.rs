@@ -13,9 +13,10 @@
 use std::sync::Arc;
 
 use time::OffsetDateTime;
-use vod_core::endpoint::Endpoint;
-use vod_core::transport::{Attempt, Outgoing, Transport};
-use vod_core::{Error, ErrorKind, Result, SigningKey, UploadCredential};
+use vod_core::raw::SigningKey;
+use vod_core::raw::endpoint::Endpoint;
+use vod_core::raw::transport::{Attempt, Outgoing, Transport};
+use vod_core::{Error, ErrorKind, Result, UploadCredential};
 
 use crate::api::{CONTENT_TYPE, GET_UPLOAD_TOKEN, GetUploadToken, UPLOAD_TOKEN_PATH, body};
 use crate::decode::{self, Issue};

@@ -17,8 +17,8 @@
 use bytes::Bytes;
 use time::OffsetDateTime;
 use vod_core::config::{AliyunConfig, OssSignature};
-use vod_core::redact::Redactor;
-use vod_core::transport::{Outgoing, Response, Transport};
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::transport::{Outgoing, Response, Transport};
 use vod_core::{Error, HttpConfig, Result};
 
 use super::OssKeys;

@@ -20,10 +20,10 @@
 //! - The `EC` (fine-grained code, `0002-00000007`) is kept in the message for support.
 
 use base64::Engine as _;
-use vod_core::redact::Redactor;
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::text::{VENDOR_MESSAGE_CHARS, one_line};
+use vod_core::raw::transport::Response;
 use vod_core::secret::REDACTED;
-use vod_core::text::{VENDOR_MESSAGE_CHARS, one_line};
-use vod_core::transport::Response;
 use vod_core::{Error, ErrorKind, VendorDetail};
 
 use super::OssKeys;

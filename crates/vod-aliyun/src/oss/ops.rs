@@ -16,8 +16,8 @@
 
 use bytes::Bytes;
 use reqwest::Method;
-use vod_core::redact::Redactor;
-use vod_core::transport::Response;
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::transport::Response;
 use vod_core::{Error, ErrorKind, Result, VendorDetail};
 
 use super::OssKeys;

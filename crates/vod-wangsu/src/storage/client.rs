@@ -7,12 +7,12 @@
 //! uploader decides what to retry from the error kind.
 //!
 //! All HTTP goes through [`WangsuStorage::exchange`], the one place that knows the shape of
-//! [`vod_core::transport::Transport`].
+//! [`vod_core::raw::transport::Transport`].
 
 use bytes::Bytes;
 use vod_core::config::HttpConfig;
-use vod_core::redact::Redactor;
-use vod_core::transport::{Outgoing, Transport};
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::transport::{Outgoing, Transport};
 use vod_core::{Result, WangsuStorageTarget};
 
 use super::answer::{self, ChunkAnswer, FileAnswer};

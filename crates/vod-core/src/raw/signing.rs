@@ -17,7 +17,8 @@ use crate::Secret;
 /// secret cannot be swapped silently. Its `Debug` shows the id only.
 ///
 /// ```
-/// use vod_core::{Secret, SigningKey};
+/// use vod_core::raw::SigningKey;
+/// use vod_core::Secret;
 /// let key = SigningKey::new("STS.id", "s3cr3t").with_token(Some(Secret::new("CAIS-token")));
 /// assert_eq!(key.id, "STS.id");
 /// let shown = format!("{key:?}");

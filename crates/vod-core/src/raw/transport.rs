@@ -26,11 +26,9 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::config::HttpConfig;
-use crate::redact::Redactor;
-use crate::{
-    Clock, Error, ErrorKind, NonceSource, RandomNonce, Result, SkewCorrectedClock, SystemClock,
-    VendorDetail,
-};
+use crate::raw::redact::Redactor;
+use crate::raw::{NonceSource, RandomNonce, SkewCorrectedClock};
+use crate::{Clock, Error, ErrorKind, Result, SystemClock, VendorDetail};
 
 /// The most bytes read from a vendor answer; credential answers are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -106,8 +104,8 @@ impl std::fmt::Debug for Outgoing {
 ///
 /// ```
 /// use vod_core::ErrorKind;
-/// use vod_core::redact::Redactor;
-/// use vod_core::transport::Response;
+/// use vod_core::raw::redact::Redactor;
+/// use vod_core::raw::transport::Response;
 ///
 /// let body = br#"<html>502 Bad Gateway, token "CAIS+sts/token=="</html>"#.to_vec();
 /// let response = Response::new(502, Default::default(), body)

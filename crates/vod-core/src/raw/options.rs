@@ -9,8 +9,9 @@
 use std::sync::Arc;
 
 use crate::config::HttpConfig;
-use crate::transport::Transport;
-use crate::{Clock, NonceSource, Result};
+use crate::raw::NonceSource;
+use crate::raw::transport::Transport;
+use crate::{Clock, Result};
 
 /// HTTP settings, clock, nonces and HTTP client of one provider. Unset parts take the defaults:
 /// [`HttpConfig::default`], the system clock, random nonces, a client built from the timeouts.
@@ -73,7 +74,7 @@ impl ClientOptions {
 /// provider builder has the same four setters with the same docs.
 ///
 /// ```
-/// use vod_core::ClientOptions;
+/// use vod_core::raw::ClientOptions;
 ///
 /// #[derive(Default)]
 /// pub struct MyProviderBuilder {
@@ -104,7 +105,7 @@ macro_rules! client_options_setters {
         }
 
         /// Takes nonces from `nonces` instead of random UUIDs.
-        pub fn nonces(mut self, nonces: ::std::sync::Arc<dyn $crate::NonceSource>) -> Self {
+        pub fn nonces(mut self, nonces: ::std::sync::Arc<dyn $crate::raw::NonceSource>) -> Self {
             self.$field = self.$field.nonces(nonces);
             self
         }

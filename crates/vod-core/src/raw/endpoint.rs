@@ -19,7 +19,7 @@ use crate::{Error, Result};
 /// A vendor API base URL: scheme, host, optional port and path, checked once when configured.
 ///
 /// ```
-/// use vod_core::endpoint::Endpoint;
+/// use vod_core::raw::endpoint::Endpoint;
 ///
 /// let e = Endpoint::parse("aliyun.endpoint", "http://127.0.0.1:8080/aliyun/", "https://vod.cn-shanghai.aliyuncs.com")?;
 /// assert_eq!(e.as_str(), "http://127.0.0.1:8080/aliyun/");
@@ -125,7 +125,7 @@ impl fmt::Display for Endpoint {
 /// there is no `://` (vendors that leave it off mean HTTPS); surrounding whitespace goes.
 ///
 /// ```
-/// use vod_core::endpoint::with_scheme;
+/// use vod_core::raw::endpoint::with_scheme;
 /// assert_eq!(with_scheme(" upload.example.com "), "https://upload.example.com");
 /// assert_eq!(with_scheme("http://127.0.0.1:9/"), "http://127.0.0.1:9/");
 /// ```
