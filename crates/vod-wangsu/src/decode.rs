@@ -250,7 +250,7 @@ mod tests {
 
     /// The answer as the transport hands it over.
     fn response(status: u16, body: &[u8]) -> Response {
-        let mut headers = reqwest::header::HeaderMap::new();
+        let mut headers = http::HeaderMap::new();
         headers.insert("x-ws-requestid", "req-1".parse().unwrap());
         Response::new(status, headers, body.to_vec())
             .with_redactor(error::redactor(std::iter::empty()))

@@ -32,7 +32,7 @@ pub struct OssCall {
     /// The operation name, for errors and logs (`UploadPart`).
     pub operation: &'static str,
     /// The HTTP method.
-    pub method: reqwest::Method,
+    pub method: http::Method,
     /// The query, in the order sent.
     pub query: Vec<(&'static str, String)>,
     /// The operation's own headers (`Content-Type`), signed as V1/V4 require.

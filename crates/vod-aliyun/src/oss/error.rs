@@ -347,7 +347,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: &[u8], headers: &[(&'static str, &str)]) -> Response {
-        let mut map = reqwest::header::HeaderMap::new();
+        let mut map = http::HeaderMap::new();
         for (name, value) in headers {
             map.insert(*name, value.parse().unwrap());
         }

@@ -15,7 +15,7 @@
 //! servers may not): the results say whether a check happened.
 
 use bytes::Bytes;
-use reqwest::Method;
+use http::Method;
 use vod_core::raw::redact::Redactor;
 use vod_core::raw::transport::Response;
 use vod_core::{Error, ErrorKind, Result, VendorDetail};

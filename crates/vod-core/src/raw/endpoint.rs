@@ -37,6 +37,7 @@ use crate::{Error, Result};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    // Parsed by reqwest's URL type, which stays private: the accessors give text.
     url: reqwest::Url,
     host: String,
 }
@@ -76,12 +77,8 @@ impl Endpoint {
         Ok(Self { url, host })
     }
 
-    /// The URL, normalised (`https://vod.cn-shanghai.aliyuncs.com/`).
-    pub fn url(&self) -> &reqwest::Url {
-        &self.url
-    }
-
-    /// The URL as text, without query: requests append their own.
+    /// The URL as text, normalised (`https://vod.cn-shanghai.aliyuncs.com/`), without query:
+    /// requests append their own.
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }

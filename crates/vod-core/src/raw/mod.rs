@@ -7,14 +7,21 @@
 //! ([`text`]), shared field checks ([`validate`]), expiry plausibility ([`expiry`]), the one
 //! signer shape ([`SigningKey`] in, [`SignedParts`] out), the builder options every provider
 //! embeds ([`ClientOptions`], [`client_options_setters!`](crate::client_options_setters)), and
-//! clock and nonce sources. They live here, under one module like OpenDAL's `raw`, so the first
+//! clock and nonce sources, and the [`HttpClient`] seam an app fills to send through its own
+//! client. They live here, under one module like OpenDAL's `raw`, so the first
 //! page of the docs stays the app's.
+//!
+//! Nothing here names an HTTP library's types: requests and answers use the `http` crate's
+//! [`Method`](http::Method) and [`HeaderMap`](http::HeaderMap), bodies are `bytes::Bytes`, and
+//! the default reqwest client is private.
 
 mod clock;
 pub mod endpoint;
 pub mod expiry;
+mod http_client;
 mod options;
 pub mod redact;
+mod reqwest_client;
 mod signing;
 pub mod text;
 pub mod transport;
@@ -23,5 +30,6 @@ pub mod validate;
 pub use clock::{
     Clock, FixedClock, NonceSource, OffsetClock, RandomNonce, SkewCorrectedClock, SystemClock,
 };
+pub use http_client::{BoxError, HttpClient, HttpError, HttpFailure};
 pub use options::ClientOptions;
 pub use signing::{SignedParts, SigningKey};

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use crate::config::HttpConfig;
-use crate::raw::NonceSource;
 use crate::raw::transport::Transport;
+use crate::raw::{HttpClient, NonceSource};
 use crate::{Clock, Result};
 
 /// HTTP settings, clock, nonces and HTTP client of one provider. Unset parts take the defaults:
@@ -20,7 +20,7 @@ pub struct ClientOptions {
     http: HttpConfig,
     clock: Option<Arc<dyn Clock>>,
     nonces: Option<Arc<dyn NonceSource>>,
-    client: Option<reqwest::Client>,
+    client: Option<Arc<dyn HttpClient>>,
 }
 
 impl ClientOptions {
@@ -48,7 +48,7 @@ impl ClientOptions {
     }
 
     /// Sends through `client` (its own timeouts, proxies and TLS settings then apply).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
         self.client = Some(client);
         self
     }
@@ -63,7 +63,7 @@ impl ClientOptions {
             transport = transport.with_nonces(Arc::clone(nonces));
         }
         if let Some(client) = &self.client {
-            transport = transport.with_client(client.clone());
+            transport = transport.with_client(Arc::clone(client));
         }
         Ok(transport)
     }
@@ -110,8 +110,12 @@ macro_rules! client_options_setters {
             self
         }
 
-        /// Sends through `client` (its own timeouts, proxies and TLS settings then apply).
-        pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
+        /// Sends through `client` (its own timeouts, proxies and TLS settings then apply); see
+        /// `vod_core::raw::HttpClient` for a client of your own.
+        pub fn http_client(
+            mut self,
+            client: ::std::sync::Arc<dyn $crate::raw::HttpClient>,
+        ) -> Self {
             self.$field = self.$field.http_client(client);
             self
         }
