@@ -177,6 +177,7 @@ pub fn sign(
         headers: Vec::new(),
         query,
         string_to_sign,
+        canonical_request: None,
     }
 }
 

@@ -387,6 +387,7 @@ pub fn sign(
         headers,
         query: Vec::new(),
         string_to_sign,
+        canonical_request: None,
     }
 }
 
