@@ -110,8 +110,9 @@ fn block_of(part: PartSpec) -> Result<Block> {
         n => part.offset / u64::from(n - 1),
     };
     let file_end = part.offset + part.len;
-    BlockPlan::new(file_end, block_size)?
-        .block(u64::from(part.number - 1))
+    BlockPlan::new(file_end, block_size)
+        .ok()
+        .and_then(|plan| plan.block(u64::from(part.number - 1)))
         .filter(|b| b.offset() == part.offset && b.size() == part.len)
         .ok_or_else(|| {
             Error::invalid_input(
