@@ -536,7 +536,30 @@ async fn progress_reaches_the_file_size(case: &Case) {
     );
 }
 
+/// No secret of the credential in the checkpoint, the error of a failed run, or the outcome.
+async fn no_secret_in_checkpoint_error_or_outcome(case: &Case) {
+    let s = Setup::start(case).await;
+    let path = s.file("secret.mp4", 2 * s.part + 1, 12);
+    let issued = s.h.provider.create_upload(&request(&path)).await.unwrap();
+    let secrets = support::secrets_of(&issued);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    s.inject(part_fault(case, 2, StorageFaultKind::Fail { status: 403 }).times(1000));
+    let uploader = s.uploader(s.options(1));
+    let err = uploader
+        .upload_issued(&path, issued.clone())
+        .await
+        .expect_err("part 2 is refused");
+    support::assert_no_secret("the error", &format!("{err} {err:?}"), &secrets);
+    let record = std::fs::read_to_string(s.checkpoint()).expect("the checkpoint is kept");
+    support::assert_no_secret("the checkpoint", &record, &secrets);
+    s.h.emulator.handle().clear_storage_faults();
+    let outcome = uploader.upload_issued(&path, issued).await.unwrap();
+    support::assert_no_secret("the outcome", &format!("{outcome:?}"), &secrets);
+    support::assert_no_secret("the uploader", &format!("{uploader:?}"), &secrets);
+}
+
 provider_tests!(
+    no_secret_in_checkpoint_error_or_outcome,
     stores_every_size_byte_identical,
     short_lived_credentials_are_refreshed_in_one_session,
     a_failed_run_resumes_with_only_the_missing_parts,
@@ -563,6 +586,17 @@ mod aliyun_oss_v1 {
     #[tokio::test]
     async fn stores_every_size_byte_identical() {
         super::stores_every_size_byte_identical(&CASE).await
+    }
+
+    /// The storage the config builds signs V1 (`[aliyun] oss_signature`), V4 without the key.
+    #[tokio::test]
+    async fn the_config_chooses_the_oss_signature() {
+        let v1 = Setup::start(&CASE).await;
+        let v4 = Setup::start(&support::cases::aliyun_v1).await;
+        for (setup, version) in [(v1, "V1"), (v4, "V4")] {
+            let shown = format!("{:?}", setup.storage.inner);
+            assert!(shown.contains(&format!("version: {version}")), "{shown}");
+        }
     }
 
     #[tokio::test]
