@@ -71,6 +71,8 @@ oss_tests!(
     part_numbers_outside_1_to_10000_are_refused,
     a_small_part_before_the_last_is_refused_at_complete,
     parts_out_of_order_are_refused,
+    failing_and_dropped_requests_keep_their_kind_and_request_id,
+    nothing_listening_is_a_network_error,
 );
 
 fn data(len: usize, seed: u8) -> Bytes {
@@ -232,6 +234,20 @@ impl Setup {
                 OffsetDateTime::now_utc(),
             )
             .expect("signs");
+        let scheme = match self.version {
+            OssSignature::V4 => "OSS4-HMAC-SHA256 ",
+            OssSignature::V1 => "OSS ",
+        };
+        let authorization = outgoing
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| value.as_str());
+        assert!(
+            authorization.is_some_and(|a| a.starts_with(scheme)),
+            "{:?} signs with {scheme:?}: {authorization:?}",
+            self.version
+        );
         let mut request = reqwest::Client::new().request(outgoing.method, outgoing.url);
         for (name, value) in outgoing.headers {
             request = request.header(name, value);
@@ -1028,4 +1044,98 @@ async fn parts_out_of_order_are_refused(version: OssSignature) {
         .unwrap();
     s.assert_stored(&upload, &[one, two].concat(), "in number order")
         .await;
+}
+
+async fn failing_and_dropped_requests_keep_their_kind_and_request_id(version: OssSignature) {
+    let s = setup(version).await;
+    let handle = s.emulator.handle();
+    let upload = s.upload("faults.mp4").await;
+    let (oss, at, keys) = (&s.oss, &upload.location, &upload.keys);
+    let id = oss
+        .initiate_multipart_upload(at, keys)
+        .await
+        .unwrap()
+        .upload_id;
+    for (status, code) in [(503, "ServiceUnavailable"), (500, "InternalError")] {
+        handle.inject_storage(
+            StorageFault::new(StorageVendor::Oss, StorageFaultKind::Fail { status }).part(2),
+        );
+        let err = oss
+            .upload_part(at, keys, &id, 2, data(10, 1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable, "{status}: {err}");
+        assert!(err.is_retryable());
+        assert_eq!(err.vendor_code(), Some(code));
+        assert_eq!(err.http_status(), Some(status));
+        assert!(err.request_id().is_some(), "{err}");
+        assert!(!err.is_outcome_unknown(), "OSS said what happened: {err}");
+    }
+    // A connection cut mid-body: nobody knows whether the part arrived.
+    handle.inject_storage(StorageFault::new(
+        StorageVendor::Oss,
+        StorageFaultKind::DropMidBody,
+    ));
+    let err = oss
+        .upload_part(at, keys, &id, 1, data(PART, 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.is_retryable() && err.is_outcome_unknown(), "{err}");
+    assert_eq!(err.operation(), Some("UploadPart"));
+    assert!(handle.pending_storage_faults().is_empty());
+
+    // Sent again, the parts go in and complete the object.
+    let one = oss
+        .upload_part(at, keys, &id, 1, data(PART, 1))
+        .await
+        .unwrap();
+    let two = oss
+        .upload_part(at, keys, &id, 2, data(10, 1))
+        .await
+        .unwrap();
+    let parts = [
+        CompletedPart::new(1, &one.etag),
+        CompletedPart::new(2, &two.etag),
+    ];
+    oss.complete_multipart_upload(at, keys, &id, &parts, None)
+        .await
+        .unwrap();
+    s.assert_stored(
+        &upload,
+        &[data(PART, 1), data(10, 1)].concat(),
+        "after the faults",
+    )
+    .await;
+}
+
+async fn nothing_listening_is_a_network_error(version: OssSignature) {
+    let s = setup(version).await;
+    let upload = s.upload("offline.mp4").await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let t = upload.target();
+    let offline = ObjectLocation::new(
+        &format!("http://127.0.0.1:{port}"),
+        &t.bucket,
+        &t.object_key,
+        t.region.clone(),
+    )
+    .unwrap();
+    let err = s
+        .oss
+        .put_object(&offline, &upload.keys, data(10, 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(!err.is_outcome_unknown(), "never connected: {err}");
+    let token = upload.keys.security_token.as_ref().unwrap().expose();
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains(token), "{text}");
+        assert!(
+            !text.contains(upload.keys.access_key_secret.expose()),
+            "{text}"
+        );
+    }
 }
