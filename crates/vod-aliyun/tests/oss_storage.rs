@@ -73,6 +73,7 @@ oss_tests!(
     parts_out_of_order_are_refused,
     failing_and_dropped_requests_keep_their_kind_and_request_id,
     nothing_listening_is_a_network_error,
+    a_clock_oss_disagrees_with_is_corrected_once,
 );
 
 fn data(len: usize, seed: u8) -> Bytes {
@@ -755,9 +756,17 @@ async fn a_key_for_another_object_or_bucket_is_permission_denied(version: OssSig
         t.region.clone(),
     )
     .unwrap();
+    // Keys OSS must encode: refused for the key, not for the signature, so the emulator's
+    // canonical form agreed with the adapter's.
+    let encoded =
+        |key: &str| ObjectLocation::new(&t.endpoint, &t.bucket, key, t.region.clone()).unwrap();
+    let unicode = encoded("视频/上传 a+b=c&d%20e~!'()*.mp4");
+    let reserved = encoded("sv/x?y#z;w:@$,[]/ //.. .mp4");
     for (location, what) in [
         (&other_key, "another key"),
         (&other_bucket, "another bucket"),
+        (&unicode, "a Unicode key"),
+        (&reserved, "a key of reserved characters"),
     ] {
         let err = s
             .oss
@@ -1137,5 +1146,39 @@ async fn nothing_listening_is_a_network_error(version: OssSignature) {
             !text.contains(upload.keys.access_key_secret.expose()),
             "{text}"
         );
+    }
+}
+
+async fn a_clock_oss_disagrees_with_is_corrected_once(version: OssSignature) {
+    let s = setup(version).await;
+    let upload = s.upload("skewed.mp4").await;
+    // Beyond the 15 minutes OSS allows, both ways (the STS keys live 50 minutes).
+    for minutes in [20, -20] {
+        s.emulator
+            .handle()
+            .set_clock_skew(time::Duration::minutes(minutes));
+        // Signed with our own clock, OSS refuses the request...
+        let call = OssCall {
+            operation: "PutObject",
+            method: reqwest::Method::PUT,
+            query: vec![],
+            headers: vec![("Content-Type", "video/mp4".to_owned())],
+            body: data(1, 1),
+        };
+        let (status, error) = s.raw(&call, &upload).await;
+        assert_eq!(status, 403, "{minutes} minutes: {error:?}");
+        assert_eq!(error.code.as_deref(), Some("RequestTimeTooSkewed"));
+        assert_eq!(
+            kind_of(error.code.as_deref(), status, true),
+            ErrorKind::ClockSkew
+        );
+        // ...which the primitive corrects from OSS's time, and sends again.
+        let bytes = data(100 + minutes.unsigned_abs() as usize, 1);
+        s.oss
+            .put_object(&upload.location, &upload.keys, bytes.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{minutes} minutes: {e}"));
+        s.assert_stored(&upload, &bytes, &format!("{minutes} minutes"))
+            .await;
     }
 }
