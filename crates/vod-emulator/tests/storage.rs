@@ -35,6 +35,7 @@ fn md5_hex(data: &[u8]) -> String {
 /// What a CreateUploadVideo hands out, decoded.
 #[derive(Clone)]
 struct Sts {
+    video_id: String,
     endpoint: String,
     bucket: String,
     key: String,
@@ -44,10 +45,11 @@ struct Sts {
 }
 
 async fn create_upload_video(emulator: &Emulator) -> Sts {
-    let answer = Rpc::create("storage test", "clip.mp4")
-        .signed(&emulator.aliyun_url())
-        .send(&client())
-        .await;
+    sts_from(emulator, Rpc::create("storage test", "clip.mp4")).await
+}
+
+async fn sts_from(emulator: &Emulator, call: Rpc) -> Sts {
+    let answer = call.signed(&emulator.aliyun_url()).send(&client()).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let body = answer.json();
     let decode = |field: &str| -> Value {
@@ -56,6 +58,7 @@ async fn create_upload_video(emulator: &Emulator) -> Sts {
     let (address, auth) = (decode("UploadAddress"), decode("UploadAuth"));
     let text = |v: &Value, name: &str| v[name].as_str().unwrap().to_owned();
     Sts {
+        video_id: body["VideoId"].as_str().unwrap().to_owned(),
         endpoint: text(&address, "Endpoint"),
         bucket: text(&address, "Bucket"),
         key: text(&address, "FileName"),
@@ -72,6 +75,7 @@ struct Oss<'a> {
     key: String,
     /// (name, value) in the order sent; a sub-resource without value has "".
     query: Vec<(&'static str, String)>,
+    content_md5: String,
     body: Vec<u8>,
 }
 
@@ -82,6 +86,7 @@ impl<'a> Oss<'a> {
             method,
             key: sts.key.clone(),
             query: Vec::new(),
+            content_md5: String::new(),
             body: Vec::new(),
         }
     }
@@ -117,8 +122,8 @@ impl<'a> Oss<'a> {
             }
         }
         let string_to_sign = format!(
-            "{}\n\n\n{date}\nx-oss-security-token:{}\n{resource}",
-            self.method, self.sts.token
+            "{}\n{}\n\n{date}\nx-oss-security-token:{}\n{resource}",
+            self.method, self.content_md5, self.sts.token
         );
         let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(string_to_sign.as_bytes());
@@ -143,8 +148,11 @@ impl<'a> Oss<'a> {
         if !query.is_empty() {
             url = format!("{url}?{}", query.join("&"));
         }
-        let response = client()
-            .request(self.method, url)
+        let mut request = client().request(self.method, url);
+        if !self.content_md5.is_empty() {
+            request = request.header("content-md5", &self.content_md5);
+        }
+        let response = request
             .header("date", date)
             .header("x-oss-security-token", &self.sts.token)
             .header("authorization", format!("OSS {}:{signature}", self.sts.id))
@@ -448,24 +456,20 @@ async fn expiring_credentials_now_refuses_old_keys_but_not_refreshed_ones() {
     emulator.handle().expire_upload_credentials();
     let (_, _, text) = upload_part(&sts, &id, 1, b"x").await;
     assert_eq!(xml(&text, "Code"), "SecurityTokenExpired");
-    // A refreshed key for the same address continues the same upload.
-    let video_id = {
-        let answer = Rpc::create("t", "b.mp4")
-            .signed(&emulator.aliyun_url())
-            .send(&client())
-            .await;
-        answer.json()["VideoId"].as_str().unwrap().to_owned()
-    };
-    let _ = video_id;
-    let mut fresh = create_upload_video(&emulator).await;
-    fresh.bucket = sts.bucket.clone();
-    fresh.key = sts.key.clone();
-    let (_, _, text) = upload_part(&fresh, &id, 1, b"x").await;
-    assert_eq!(
-        xml(&text, "Code"),
-        "AccessDenied",
-        "a key for another address stays refused"
-    );
+    // RefreshUploadVideo: new keys for the same address continue the same upload.
+    let fresh = sts_from(&emulator, Rpc::refresh(&sts.video_id)).await;
+    assert_ne!(fresh.id, sts.id);
+    assert_eq!((&fresh.bucket, &fresh.key), (&sts.bucket, &sts.key));
+    let (status, etag, text) = upload_part(&fresh, &id, 1, b"x").await;
+    assert_eq!(status, 200, "{text}");
+    let (status, _, text) = complete(&fresh, &id, &[(1, &etag)]).await;
+    assert_eq!(status, 200, "{text}");
+    // A key for another address stays refused there.
+    let mut other = create_upload_video(&emulator).await;
+    other.bucket = sts.bucket.clone();
+    other.key = sts.key.clone();
+    let (_, _, text) = Oss::new(&other, reqwest::Method::PUT).send().await;
+    assert_eq!(xml(&text, "Code"), "AccessDenied");
 }
 
 #[tokio::test]
@@ -805,4 +809,253 @@ async fn wangsu_blocks_must_be_whole_4_mib_before_the_last_and_tokens_expire() {
     )
     .await;
     assert_eq!(status, 200);
+}
+
+/// A PutObject signed V4 by this test's own signer (oss2's form: `, ` separators, no
+/// AdditionalHeaders), for `key` with the STS key of `sts`.
+async fn put_v4(sts: &Sts, key: &str, body: Vec<u8>, region: &str) -> (u16, String) {
+    use sha2::{Digest as _, Sha256};
+    fn hmac256(key: &[u8], data: &str) -> Vec<u8> {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let date = now
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap();
+    let day = &date[..8];
+    let uri = format!(
+        "/{}/{}",
+        sts.bucket,
+        key.split('/').map(pct).collect::<Vec<_>>().join("/")
+    );
+    let canonical = format!(
+        "PUT\n{uri}\n\ncontent-type:video/mp4\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:{date}\nx-oss-security-token:{}\n\n\nUNSIGNED-PAYLOAD",
+        sts.token
+    );
+    let scope = format!("{day}/{region}/oss/aliyun_v4_request");
+    let string_to_sign = format!(
+        "OSS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let signing_key = [day, region, "oss", "aliyun_v4_request"].iter().fold(
+        format!("aliyun_v4{}", sts.secret).into_bytes(),
+        |k, part| hmac256(&k, part),
+    );
+    let signature = hex::encode(hmac256(&signing_key, &string_to_sign));
+    let response = client()
+        .put(format!("{}/{}/{}", sts.endpoint, sts.bucket, pct(key)))
+        .header("content-type", "video/mp4")
+        .header("x-oss-date", &date)
+        .header("x-oss-content-sha256", "UNSIGNED-PAYLOAD")
+        .header("x-oss-security-token", &sts.token)
+        .header(
+            "authorization",
+            format!(
+                "OSS4-HMAC-SHA256 Credential={}/{scope}, Signature={signature}",
+                sts.id
+            ),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn v4_signed_puts_are_verified() {
+    let emulator = start().await;
+    let sts = create_upload_video(&emulator).await;
+    let data = bytes(2 * KIB, 4);
+    let (status, text) = put_v4(&sts, &sts.key, data.clone(), "cn-shanghai").await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(stored(&emulator, &sts.key).1.unwrap(), data);
+    // Another region in the scope: the server computes with its own.
+    let (status, text) = put_v4(&sts, &sts.key, data.clone(), "cn-beijing").await;
+    assert_eq!(
+        (status, xml(&text, "Code")),
+        (403, "SignatureDoesNotMatch".to_owned())
+    );
+    assert!(
+        xml(&text, "CanonicalRequest").starts_with("PUT\n/outin-"),
+        "{text}"
+    );
+    // Correctly signed, but for another object than the key was issued for.
+    let (status, text) = put_v4(&sts, "sv/其他/other.mp4", data, "cn-shanghai").await;
+    assert_eq!(
+        (status, xml(&text, "Code")),
+        (403, "AccessDenied".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn content_md5_and_list_parts_paging() {
+    let emulator = start().await;
+    let sts = create_upload_video(&emulator).await;
+    let mut put = Oss::new(&sts, reqwest::Method::PUT).body(b"data".to_vec());
+    put.content_md5 = STANDARD.encode(Md5::digest(b"other"));
+    let (status, _, text) = put.send().await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (400, "InvalidDigest".to_owned())
+    );
+    let mut put = Oss::new(&sts, reqwest::Method::PUT).body(b"data".to_vec());
+    put.content_md5 = STANDARD.encode(Md5::digest(b"data"));
+    let (status, _, text) = put.send().await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(stored(&emulator, &sts.key).1.unwrap(), b"data");
+    let id = initiate(&sts).await;
+    for n in 1..=5 {
+        let (status, _, _) = upload_part(&sts, &id, n, &[n as u8]).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _, page) = Oss::new(&sts, reqwest::Method::GET)
+        .query("uploadId", &id)
+        .query("max-parts", "2")
+        .query("part-number-marker", "1")
+        .send()
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(xml(&page, "IsTruncated"), "true");
+    assert_eq!(xml(&page, "NextPartNumberMarker"), "3");
+    assert_eq!(xml(&page, "PartNumber"), "2");
+    assert_eq!(page.matches("<Part>").count(), 2);
+    assert!(xml(&page, "HashCrc64ecma").parse::<u64>().is_ok());
+}
+
+#[tokio::test]
+async fn storage_faults_and_expiry_over_the_admin_api() {
+    let emulator = start().await;
+    let admin = format!("{}/__emulator/storage", emulator.wangsu_upload_url());
+    let post_json = |url: String, body: &'static str| async move {
+        client()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        post_json(
+            format!("{admin}/faults"),
+            r#"{"host": "wangsu", "part": 1, "times": 2, "kind": {"type": "fail", "status": 500}}"#
+        )
+        .await,
+        204
+    );
+    assert_eq!(
+        post_json(
+            format!("{admin}/faults"),
+            r#"{"host": "wangsu", "kind": {"type": "nope"}}"#
+        )
+        .await,
+        400
+    );
+    let listed: Value = serde_json::from_str(
+        &client()
+            .get(format!("{admin}/faults"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(listed[0]["times"], 2);
+
+    let (url, token, key) = upload_token(&emulator, "faults.mp4").await;
+    let batch = "batch-f";
+    // Block 0 is not targeted; block 1 fails twice, then is damaged, then goes through.
+    let block0 = bytes(4 * MIB, 1);
+    let (status, a) = post(
+        format!("{url}/mkblk/{}/0", 4 * MIB),
+        &token,
+        batch,
+        None,
+        block0.clone(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for _ in 0..2 {
+        let (status, answer) = post(
+            format!("{url}/mkblk/3/1"),
+            &token,
+            batch,
+            None,
+            b"end".to_vec(),
+        )
+        .await;
+        assert_eq!((status, answer["code"].clone()), (500, json!(500)));
+    }
+    emulator
+        .handle()
+        .inject_storage(StorageFault::new(StorageVendor::Wangsu, StorageFaultKind::Damage).part(1));
+    let (status, damaged) = post(
+        format!("{url}/mkblk/3/1"),
+        &token,
+        batch,
+        None,
+        b"end".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let crc32 = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+    let mut altered = b"end".to_vec();
+    altered[0] ^= 0xFF;
+    assert_eq!(
+        damaged["crc32"],
+        crc32.checksum(&altered),
+        "the checksum of what arrived"
+    );
+    emulator.handle().inject_storage(StorageFault::new(
+        StorageVendor::Wangsu,
+        StorageFaultKind::Stall { millis: 50 },
+    ));
+    let (status, b) = post(
+        format!("{url}/mkblk/3/1"),
+        &token,
+        batch,
+        None,
+        b"end".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "a stalled request is then served");
+    let list = format!(
+        "{},{}",
+        a["ctx"].as_str().unwrap(),
+        b["ctx"].as_str().unwrap()
+    );
+    let (status, done) = post(
+        format!("{url}/mkfile/{}", 4 * MIB + 3),
+        &token,
+        batch,
+        None,
+        list.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        stored(&emulator, &key).0.md5,
+        md5_hex(&[block0, b"end".to_vec()].concat())
+    );
+
+    // Expire now, over HTTP: the token is refused, a new one works.
+    assert_eq!(post_json(format!("{admin}/expire"), "").await, 204);
+    let (status, _) = post(
+        format!("{url}/mkblk/1/0"),
+        &token,
+        batch,
+        None,
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 401);
 }

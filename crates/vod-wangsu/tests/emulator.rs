@@ -71,7 +71,7 @@ async fn create_then_refresh_with_both_variants() {
         assert!(resume_id.bytes().all(|b| b.is_ascii_hexdigit()));
         assert!(created.request_id.is_some(), "{variant:?}: no request id");
         let t = target(&created);
-        assert_eq!(t.upload_url, emulator.wangsu_url());
+        assert_eq!(t.upload_url, emulator.wangsu_upload_url());
         assert!(t.file_key.ends_with(".mp4"), "{}", t.file_key);
         assert_eq!(t.bucket.as_deref(), Some("vod-emulator"));
         assert_eq!(t.http_dns_server, None, "empty means none");

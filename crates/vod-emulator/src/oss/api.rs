@@ -96,7 +96,6 @@ pub(crate) async fn handle(
                     key: &key,
                     headers: &parts.headers,
                     query: &query,
-                    killer: &killer,
                     transit,
                 };
                 call.run(op, body).await
@@ -169,7 +168,6 @@ struct Call<'a> {
     key: &'a str,
     headers: &'a axum::http::HeaderMap,
     query: &'a [(String, String)],
-    killer: &'a ConnectionKiller,
     transit: InTransit,
 }
 
@@ -191,7 +189,7 @@ impl Call<'_> {
         body: Body,
         file: Option<std::path::PathBuf>,
     ) -> Result<body::Received, OssError> {
-        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, self.killer)
+        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => OssError::new(

@@ -127,7 +127,6 @@ async fn serve(
     }
     let call = Call {
         shared,
-        killer,
         headers,
         transit,
     };
@@ -152,7 +151,6 @@ fn number(text: &str, what: &str) -> Result<u64, WcsError> {
 
 struct Call<'a> {
     shared: &'a Shared,
-    killer: &'a ConnectionKiller,
     headers: &'a HeaderMap,
     transit: InTransit,
 }
@@ -253,7 +251,7 @@ impl Call<'_> {
 
     async fn receive(&self, body: Body, limit: u64) -> Result<body::Received, WcsError> {
         let file = self.shared.objects.incoming();
-        body::receive(body, Some(&file), limit, self.transit, self.killer)
+        body::receive(body, Some(&file), limit, self.transit)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => WcsError::bad("the chunk is larger than its block"),
@@ -275,7 +273,6 @@ impl Call<'_> {
             file.as_deref(),
             MAX_FORM_FILE,
             self.transit,
-            self.killer,
         )
         .await;
         let form: Form = match read {

@@ -8,7 +8,6 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::server::ConnectionKiller;
 use crate::storage::body::InTransit;
 use crate::storage::digest::{Digests, Sums};
 
@@ -70,7 +69,6 @@ pub(crate) async fn read(
     file: Option<&Path>,
     limit: u64,
     transit: InTransit,
-    killer: &ConnectionKiller,
 ) -> Result<Form, FormError> {
     let first = format!("--{boundary}");
     let delimiter = format!("\r\n--{boundary}").into_bytes();
@@ -191,9 +189,6 @@ pub(crate) async fn read(
             Some(Err(_)) => return Err(FormError::Malformed("the body was cut off")),
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
-                    if transit.drop_mid_body && !data.is_empty() {
-                        return killer.kill().await;
-                    }
                     buf.extend_from_slice(&data);
                 }
             }
