@@ -534,3 +534,46 @@ fn choose_parts(upload: &Upload, listed: &[(u32, String)]) -> Result<Vec<Part>, 
     }
     Ok(chosen)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn complete_bodies() {
+        let oss2 = br#"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"3858F62230AC3C915F300C664312C11F"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>&quot;6C09E1A7D76D7D5D9D3C2BC9A7F8E3D1&quot;</ETag></Part></CompleteMultipartUpload>"#;
+        let parts = parse_complete(oss2).unwrap();
+        assert_eq!(
+            parts[0],
+            (1, "\"3858F62230AC3C915F300C664312C11F\"".to_owned())
+        );
+        assert_eq!(parts[1].0, 2);
+        assert!(parts[1].1.contains("6C09E1A7D76D7D5D9D3C2BC9A7F8E3D1"));
+        for bad in [
+            &b""[..],
+            b"<CompleteMultipartUpload></CompleteMultipartUpload>",
+            b"<Part><PartNumber>x</PartNumber><ETag>e</ETag></Part>",
+            b"<Part><ETag>e</ETag></Part>",
+            b"<Part><PartNumber>1</PartNumber",
+        ] {
+            assert!(
+                parse_complete(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn complete_parser_never_panics(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_complete(&body);
+        }
+
+        #[test]
+        fn complete_parser_never_panics_on_near_xml(body in "[<>/a-zA-Z0-9&;\"]{0,200}") {
+            let _ = parse_complete(body.as_bytes());
+        }
+    }
+}
