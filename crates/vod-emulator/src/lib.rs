@@ -64,7 +64,7 @@
 //! | `DELETE /__emulator/faults` | forgets every queued fault; 204 |
 //! | `GET /__emulator/calls` | `{"calls": {"AliyunCreateUploadVideo": 1, ...}, "total": 1}` |
 //! | `DELETE /__emulator/calls` | sets the counters back to zero; 204 |
-//! | `GET /__emulator/storage` | the stored objects: `[{"vendor": "oss"\|"wangsu", "bucket", "key", "size", "md5"}]` |
+//! | `GET /__emulator/storage` | the stored objects: `[{"vendor": "oss"\|"wangsu", "bucket", "key", "size", "md5"}]` (`md5` is lower-case hex; `null` only in the digest-mode case [`storage`] describes) |
 //! | `POST /__emulator/storage/faults` | queues the [`StorageFault`] in the JSON body; 204, or 400 `{"error"}` |
 //! | `GET /__emulator/storage/faults` | the queued storage faults as a JSON list |
 //! | `DELETE /__emulator/storage/faults` | forgets every queued storage fault; 204 |

@@ -32,6 +32,11 @@ fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }
 
+/// What the listing says for an object with these bytes.
+fn stored_md5(data: &[u8]) -> Option<String> {
+    Some(md5_hex(data))
+}
+
 /// What a CreateUploadVideo hands out, decoded.
 #[derive(Clone)]
 struct Sts {
@@ -235,7 +240,7 @@ async fn put_object_stores_exactly_the_bytes_and_answers_their_checksums() {
         let (object, file) = stored(&emulator, &sts.key);
         assert_eq!(
             (object.vendor, object.size, object.md5.clone()),
-            (StorageVendor::Oss, len as u64, md5_hex(&data))
+            (StorageVendor::Oss, len as u64, stored_md5(&data))
         );
         assert_eq!(file.unwrap(), data);
     }
@@ -349,7 +354,7 @@ async fn multipart_uploads_assemble_the_parts_in_order() {
             "{text}"
         );
         let (object, file) = stored(&emulator, &sts.key);
-        assert_eq!(object.md5, md5_hex(&whole));
+        assert_eq!(object.md5, stored_md5(&whole));
         assert_eq!(file.unwrap(), whole);
         // Completed: the upload id is gone.
         let (status, _, text) = complete(&sts, &id, &list).await;
@@ -528,16 +533,62 @@ async fn digest_mode_keeps_checksums_only() {
         ..EmulatorConfig::default()
     })
     .await;
+    let crc64 = Crc::<u64>::new(&CRC_64_XZ);
+    let parts: Vec<Vec<u8>> = (0..4u8)
+        .map(|i| bytes(100 * KIB + usize::from(i), i))
+        .collect();
+    let whole = parts.concat();
+    // In order, ahead of order (3 before 2), the same bytes again for a folded part.
+    for order in [
+        vec![1, 2, 3, 4],
+        vec![1, 3, 2, 4],
+        vec![4, 3, 2, 1],
+        vec![1, 2, 1, 3, 4],
+    ] {
+        let sts = create_upload_video(&emulator).await;
+        let id = initiate(&sts).await;
+        let mut etags = vec![String::new(); 4];
+        for n in order {
+            let (status, etag, text) = upload_part(&sts, &id, n, &parts[n as usize - 1]).await;
+            assert_eq!(status, 200, "{text}");
+            etags[n as usize - 1] = etag;
+        }
+        let list: Vec<(u32, &str)> = (1..=4)
+            .map(|n| (n, etags[n as usize - 1].as_str()))
+            .collect();
+        let (status, headers, text) = complete(&sts, &id, &list).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            header(&headers, "x-oss-hash-crc64ecma"),
+            crc64.checksum(&whole).to_string()
+        );
+        let (object, file) = stored(&emulator, &sts.key);
+        assert_eq!(
+            (object.md5, object.size),
+            (stored_md5(&whole), whole.len() as u64)
+        );
+        assert!(file.is_none());
+    }
+    // A folded part replaced by other bytes: the object is stored, its MD5 cannot be known.
     let sts = create_upload_video(&emulator).await;
     let id = initiate(&sts).await;
-    let (a, b) = (bytes(200 * KIB, 1), bytes(10, 2));
-    let (_, e2, _) = upload_part(&sts, &id, 2, &b).await;
-    let (_, e1, _) = upload_part(&sts, &id, 1, &a).await;
-    let (status, _, text) = complete(&sts, &id, &[(1, &e1), (2, &e2)]).await;
+    let (_, _, _) = upload_part(&sts, &id, 1, &parts[0]).await;
+    let (_, e1, _) = upload_part(&sts, &id, 1, &parts[1]).await;
+    let (status, headers, text) = complete(&sts, &id, &[(1, &e1)]).await;
     assert_eq!(status, 200, "{text}");
-    let (object, file) = stored(&emulator, &sts.key);
-    assert_eq!(object.md5, md5_hex(&[a, b].concat()));
-    assert!(file.is_none());
+    assert_eq!(
+        header(&headers, "x-oss-hash-crc64ecma"),
+        crc64.checksum(&parts[1]).to_string()
+    );
+    let listing: Value = serde_json::to_value(emulator.handle().stored_objects()).unwrap();
+    let entry = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["key"] == sts.key.as_str())
+        .unwrap();
+    assert_eq!(entry["md5"], Value::Null);
+    assert_eq!(entry["size"], parts[1].len());
 }
 
 // ---- Wangsu storage ----
@@ -624,7 +675,7 @@ async fn wangsu_form_upload_stores_the_file() {
         let (object, file) = stored(&emulator, &key);
         assert_eq!(
             (object.vendor, object.md5),
-            (StorageVendor::Wangsu, md5_hex(&data))
+            (StorageVendor::Wangsu, stored_md5(&data))
         );
         assert_eq!(file.unwrap(), data);
     }
@@ -735,7 +786,7 @@ async fn wangsu_slice_upload_checks_blocks_chunks_and_tokens() {
     let whole = [block0, block1].concat();
     assert_eq!(done["hash"], wcs_etag(&whole));
     let (object, file) = stored(&emulator, &key);
-    assert_eq!(object.md5, md5_hex(&whole));
+    assert_eq!(object.md5, stored_md5(&whole));
     assert_eq!(file.unwrap(), whole);
 }
 
@@ -1044,7 +1095,7 @@ async fn storage_faults_and_expiry_over_the_admin_api() {
     assert_eq!(status, 200, "{done}");
     assert_eq!(
         stored(&emulator, &key).0.md5,
-        md5_hex(&[block0, b"end".to_vec()].concat())
+        stored_md5(&[block0, b"end".to_vec()].concat())
     );
 
     // Expire now, over HTTP: the token is refused, a new one works.

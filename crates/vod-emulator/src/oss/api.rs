@@ -19,7 +19,9 @@ use super::{Part, Upload, auth};
 use crate::server::ConnectionKiller;
 use crate::state::{Shared, lock};
 use crate::storage::body::{self, InTransit, ReceiveError};
+use crate::storage::digest::{Digests, crc64_combine};
 use crate::storage::fault::StorageFaultKind;
+use crate::storage::fold::Fold;
 use crate::storage::{self as store, StorageVendor};
 
 /// The largest object or part OSS accepts in one request: 5 GB.
@@ -188,8 +190,9 @@ impl Call<'_> {
         &self,
         body: Body,
         file: Option<std::path::PathBuf>,
+        fold: Option<&mut Digests>,
     ) -> Result<body::Received, OssError> {
-        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit)
+        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, fold)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => OssError::new(
@@ -236,13 +239,14 @@ impl Call<'_> {
     async fn put(&self, body: Body) -> Result<Response, OssError> {
         let objects = &self.shared.objects;
         let file = objects.keeps_bytes().then(|| objects.incoming());
-        let received = self.receive(body, file).await?;
+        let received = self.receive(body, file, None).await?;
         objects
             .commit(
                 StorageVendor::Oss,
                 self.bucket,
                 self.key,
-                &received.sums,
+                received.sums.size,
+                Some(received.sums.md5),
                 received.file,
             )
             .await
@@ -264,6 +268,7 @@ impl Call<'_> {
                 bucket: self.bucket.to_owned(),
                 key: self.key.to_owned(),
                 parts: Default::default(),
+                fold: (!self.shared.objects.keeps_bytes()).then(|| Fold::new(1)),
             },
         );
         self.reply.xml(
@@ -286,40 +291,130 @@ impl Call<'_> {
 
     async fn upload_part(&self, id: &str, number: u32, body: Body) -> Result<Response, OssError> {
         self.check_upload(id)?;
-        // Pieces go to disk in both modes (see the storage module docs).
-        let received = self
-            .receive(body, Some(self.shared.objects.incoming()))
-            .await?;
-        let file = received.file.clone().unwrap_or_default();
+        let uploads = &self.shared.oss.uploads;
+        // Digest mode folds the next part in order straight into the object's checksums;
+        // anything else goes to disk (see the storage module docs).
+        let claimed = lock(uploads)
+            .get_mut(id)
+            .and_then(|upload| upload.fold.as_mut()?.claim(number));
+        let received = match claimed {
+            Some(mut running) => match self.receive(body, None, Some(&mut running)).await {
+                Ok(received) => {
+                    let mut guard = lock(uploads);
+                    if let Some(fold) = guard.get_mut(id).and_then(|u| u.fold.as_mut()) {
+                        fold.commit(received.sums.md5, running);
+                    }
+                    received
+                }
+                Err(error) => {
+                    if let Some(fold) = lock(uploads).get_mut(id).and_then(|u| u.fold.as_mut()) {
+                        fold.release();
+                    }
+                    return Err(error);
+                }
+            },
+            None => {
+                self.receive(body, Some(self.shared.objects.incoming()), None)
+                    .await?
+            }
+        };
         let part = Part {
+            number,
             size: received.sums.size,
             md5: received.sums.md5,
             etag: received.sums.oss_etag(),
             crc64: received.sums.crc64,
-            file: file.clone(),
+            file: received.file.clone(),
             last_modified: self.shared.clock.now(),
         };
-        let replaced = {
-            let mut uploads = lock(&self.shared.oss.uploads);
+        let mut spare = Vec::new();
+        let stored = {
+            let mut uploads = lock(uploads);
             match uploads.get_mut(id) {
-                Some(upload) => Ok(upload.parts.insert(number, part.clone())),
-                None => Err(()),
+                Some(upload) => {
+                    let mut part = part.clone();
+                    // The same bytes again for a part already folded: nothing to keep.
+                    let refolded = upload
+                        .fold
+                        .as_ref()
+                        .and_then(|fold| fold.folded_md5(number))
+                        == Some(part.md5);
+                    if refolded {
+                        spare.extend(part.file.take());
+                    }
+                    if let Some(old) = upload.parts.insert(number, part) {
+                        spare.extend(old.file);
+                    }
+                    true
+                }
+                None => {
+                    // Completed or aborted while the part was arriving.
+                    spare.extend(received.file);
+                    false
+                }
             }
         };
-        match replaced {
-            Err(()) => {
-                // Completed or aborted while the part was arriving.
-                store::discard(&[file]).await;
-                Err(OssError::no_such_upload())
-            }
-            Ok(old) => {
-                if let Some(old) = old {
-                    store::discard(&[old.file]).await;
+        store::discard(&spare).await;
+        if !stored {
+            return Err(OssError::no_such_upload());
+        }
+        self.drain(id).await;
+        let mut response = self.reply.stamp(StatusCode::OK.into_response());
+        self.checksum_headers(&mut response, &part.etag, part.crc64);
+        Ok(response)
+    }
+
+    /// Digest mode: folds spooled parts the fold has reached, in order, deleting their files.
+    async fn drain(&self, id: &str) {
+        let uploads = &self.shared.oss.uploads;
+        loop {
+            let next = {
+                let mut guard = lock(uploads);
+                let Some(upload) = guard.get_mut(id) else {
+                    return;
+                };
+                let Some(fold) = upload.fold.as_mut() else {
+                    return;
+                };
+                let number = fold.next();
+                let Some(file) = upload.parts.get(&number).and_then(|p| p.file.clone()) else {
+                    return;
+                };
+                let Some(running) = fold.claim(number) else {
+                    return; // another request is folding
+                };
+                (number, file, running)
+            };
+            let (number, file, mut running) = next;
+            let read = store::read_into(&file, &mut running, None).await;
+            let folded = {
+                let mut guard = lock(uploads);
+                let Some(upload) = guard.get_mut(id) else {
+                    return; // completed or aborted meanwhile: it owns the file now
+                };
+                let part = upload.parts.get_mut(&number);
+                let same = part.as_ref().and_then(|p| p.file.as_ref()) == Some(&file);
+                let Some(fold) = upload.fold.as_mut() else {
+                    return;
+                };
+                match (read.is_ok() && same, part) {
+                    (true, Some(part)) => {
+                        fold.commit(part.md5, running);
+                        part.file = None;
+                        true
+                    }
+                    _ => {
+                        fold.release();
+                        false
+                    }
                 }
-                let mut response = self.reply.stamp(StatusCode::OK.into_response());
-                self.checksum_headers(&mut response, &part.etag, part.crc64);
-                Ok(response)
+            };
+            if folded {
+                store::discard(&[file]).await;
+            } else if read.is_err() {
+                return;
             }
+            // Replaced meanwhile: try again with the new one.
         }
     }
 
@@ -339,7 +434,7 @@ impl Call<'_> {
         };
         // Validate and take the upload out in one critical section: a concurrent Complete or
         // Abort then sees NoSuchUpload.
-        let (chosen, leftovers) = {
+        let (chosen, leftovers, fold) = {
             let mut uploads = lock(&self.shared.oss.uploads);
             let upload = uploads.get(id).ok_or_else(OssError::no_such_upload)?;
             let listed = listed.unwrap_or_else(|| {
@@ -355,19 +450,31 @@ impl Call<'_> {
                 .parts
                 .into_iter()
                 .filter(|(n, _)| !listed.iter().any(|(l, _)| l == n))
-                .map(|(_, p)| p.file)
+                .filter_map(|(_, p)| p.file)
                 .collect();
-            (chosen, leftovers)
+            (chosen, leftovers, upload.fold)
         };
         store::discard(&leftovers).await;
-        let files: Vec<_> = chosen.iter().map(|p| p.file.clone()).collect();
+        let crc64 = chosen
+            .iter()
+            .fold(0, |crc, part| crc64_combine(crc, part.crc64, part.size));
         let objects = &self.shared.objects;
-        let (sums, file) = objects
-            .assemble(&files)
-            .await
-            .map_err(|_| OssError::internal())?;
+        let stored = match fold {
+            None => {
+                let files: Vec<_> = chosen.iter().filter_map(|p| p.file.clone()).collect();
+                objects
+                    .assemble(&files)
+                    .await
+                    .map(|(sums, file)| (sums.size, Some(sums.md5), file))
+            }
+            Some(fold) => self.finish_fold(&fold, &chosen).await,
+        };
+        let (size, md5, file) = stored.map_err(|error| {
+            tracing::warn!(%error, "vod emulator: cannot assemble an OSS object");
+            OssError::internal()
+        })?;
         objects
-            .commit(StorageVendor::Oss, self.bucket, self.key, &sums, file)
+            .commit(StorageVendor::Oss, self.bucket, self.key, size, md5, file)
             .await
             .map_err(|_| OssError::internal())?;
         let mut md5s = Md5::new();
@@ -387,8 +494,37 @@ impl Call<'_> {
             escape(etag.as_str())
         );
         let mut response = self.reply.xml(StatusCode::OK, body);
-        self.checksum_headers(&mut response, &etag, sums.crc64);
+        self.checksum_headers(&mut response, &etag, crc64);
         Ok(response)
+    }
+
+    /// Digest mode: the object's size and MD5 from the fold and the spooled rest of `chosen`
+    /// (whose files are deleted), or no MD5 when `chosen` does not start with the folded parts.
+    async fn finish_fold(
+        &self,
+        fold: &Fold,
+        chosen: &[Part],
+    ) -> std::io::Result<(u64, Option<[u8; 16]>, Option<std::path::PathBuf>)> {
+        let size = chosen.iter().map(|p| p.size).sum();
+        let files: Vec<_> = chosen.iter().filter_map(|p| p.file.clone()).collect();
+        let numbered: Vec<_> = chosen.iter().map(|p| (p.number, p.md5)).collect();
+        let md5 = match fold.prefix_of(&numbered) {
+            Some((mut digests, count)) if chosen[count..].iter().all(|p| p.file.is_some()) => {
+                let mut result = Ok(());
+                for part in &chosen[count..] {
+                    if let Some(file) = &part.file {
+                        result = store::read_into(file, &mut digests, None).await;
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                }
+                result.map(|()| Some(digests.finish().md5))
+            }
+            _ => Ok(None),
+        };
+        store::discard(&files).await;
+        Ok((size, md5?, None))
     }
 
     async fn abort(&self, id: &str) -> Result<Response, OssError> {
@@ -396,7 +532,7 @@ impl Call<'_> {
         let upload = lock(&self.shared.oss.uploads)
             .remove(id)
             .ok_or_else(OssError::no_such_upload)?;
-        let files: Vec<_> = upload.parts.into_values().map(|p| p.file).collect();
+        let files: Vec<_> = upload.parts.into_values().filter_map(|p| p.file).collect();
         store::discard(&files).await;
         Ok(self.reply.stamp(StatusCode::NO_CONTENT.into_response()))
     }

@@ -67,6 +67,7 @@ use axum::Router;
 use time::OffsetDateTime;
 
 use crate::state::{Shared, lock};
+use crate::storage::fold::Fold;
 
 /// The region every upload credential names and every V4 scope must use.
 pub(crate) const REGION: &str = "cn-shanghai";
@@ -89,11 +90,13 @@ pub(crate) struct Grant {
 /// One part received.
 #[derive(Debug, Clone)]
 struct Part {
+    number: u32,
     size: u64,
     md5: [u8; 16],
     etag: String,
     crc64: u64,
-    file: PathBuf,
+    /// Where its bytes wait for Complete; `None` once folded (digest mode).
+    file: Option<PathBuf>,
     last_modified: OffsetDateTime,
 }
 
@@ -103,6 +106,8 @@ struct Upload {
     bucket: String,
     key: String,
     parts: BTreeMap<u32, Part>,
+    /// Digest mode: the in-order prefix of the parts, folded.
+    fold: Option<Fold>,
 }
 
 /// What the OSS host remembers: the STS keys issued and the uploads in progress.

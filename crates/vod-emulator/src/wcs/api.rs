@@ -251,7 +251,7 @@ impl Call<'_> {
 
     async fn receive(&self, body: Body, limit: u64) -> Result<body::Received, WcsError> {
         let file = self.shared.objects.incoming();
-        body::receive(body, Some(&file), limit, self.transit)
+        body::receive(body, Some(&file), limit, self.transit, None)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => WcsError::bad("the chunk is larger than its block"),
@@ -306,7 +306,8 @@ impl Call<'_> {
                 StorageVendor::Wangsu,
                 &policy.bucket,
                 &policy.key,
-                &sums,
+                sums.size,
+                Some(sums.md5),
                 file,
             )
             .await
@@ -487,7 +488,8 @@ impl Call<'_> {
                 StorageVendor::Wangsu,
                 &policy.bucket,
                 &policy.key,
-                &sums,
+                sums.size,
+                Some(sums.md5),
                 file,
             )
             .await
