@@ -14,15 +14,22 @@
 # Needs only python3 (with venv or pip), network access to PyPI and a Rust toolchain. Respects
 # an inherited CARGO_TARGET_DIR.
 #
-# Usage: scripts/crosscheck-storage-sdk.sh [--keep]
-#   --keep   keep the temporary directory (virtualenv, emulator output) for inspection
+# Usage: scripts/crosscheck-storage-sdk.sh [--keep] [--storage dir|digest]
+#   --keep      keep the temporary directory (virtualenv, emulator output, stored objects)
+#   --storage   what the emulator keeps: the objects' bytes (dir, the default) or only their
+#               digests (digest: multipart parts are folded in order, see vod-emulator's storage
+#               module)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 keep=0
+storage=dir
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --keep) keep=1; shift ;;
+        --storage)
+            [[ "${2:-}" == dir || "${2:-}" == digest ]] || { echo "--storage takes dir or digest" >&2; exit 2; }
+            storage=$2; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -67,10 +74,13 @@ source "$root/scripts/lib/venv.sh"
 make_venv "$venv" oss2==2.19.1 wcs-python3-sdk==5.0.36 \
     aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod20170321 wangsu-sdk-python
 
-echo "starting $emulator"
+echo "starting $emulator (storage: $storage)"
+storage_args=(--storage digest)
+[[ $storage == dir ]] && storage_args=(--storage-dir "$work/storage")
 # Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller.
 "$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --oss-addr 127.0.0.1:0 \
-    --wangsu-upload-addr 127.0.0.1:0 --storage-dir "$work/storage" --key "$key" \
+    --wangsu-upload-addr 127.0.0.1:0 --key "$key" \
+    "${storage_args[@]}" \
     --sts-ttl "$ttl" --token-ttl "$ttl" \
     >"$work/emulator.out" 2>"$work/emulator.err" &
 emulator_pid=$!

@@ -51,7 +51,8 @@
 //! - A missing `Authorization`: 403 `AccessDenied` (anonymous access to a private bucket).
 //! - V4: the scope must be the emulator's region (`cn-shanghai`) and the day of `x-oss-date`,
 //!   else `SignatureDoesNotMatch`.
-//! - Only path-style addressing; other operations than the six answer 501 `NotImplemented`.
+//! - Only path-style addressing and header authentication (no pre-signed URLs); other
+//!   operations than the six answer 501 `NotImplemented`.
 //! - `ListParts` reports `HashCrc64ecma` per part (as alibabacloud-oss-v2 parses it).
 
 mod api;

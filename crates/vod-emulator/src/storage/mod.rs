@@ -10,7 +10,7 @@
 //!   benchmark can send gigabytes without filling the disk.
 //!
 //! Bodies are always streamed: a request body goes through a bounded buffer into the running
-//! checksums ([`digest`]) and, in directory mode, into a file; nothing holds a whole object, part
+//! checksums (`digest.rs`) and, in directory mode, into a file; nothing holds a whole object, part
 //! or block in memory.
 //!
 //! **Multipart and slice uploads.** An object's MD5 (and the Wangsu file hash) needs its bytes in
@@ -19,7 +19,7 @@
 //! - directory mode writes every part or block to `DIR/incoming/`; Complete/mkfile reads them
 //!   back in the listed order into the object file, then deletes them (Abort deletes them too);
 //! - digest mode, OSS: parts that arrive in order are folded straight into the object's running
-//!   checksums and never written ([`fold`]); a part that arrives ahead of its predecessors is
+//!   checksums and never written (`fold.rs`); a part that arrives ahead of its predecessors is
 //!   spooled to `DIR/incoming/` until the fold reaches it, then read back and deleted. Disk use
 //!   is bounded by the parts uploaded ahead of the in-order prefix (with N parallel uploads,
 //!   about N parts), not by the object. The object's CRC-64 is combined from the parts'. If
