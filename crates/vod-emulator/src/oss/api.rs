@@ -298,21 +298,15 @@ impl Call<'_> {
             .get_mut(id)
             .and_then(|upload| upload.fold.as_mut()?.claim(number));
         let received = match claimed {
-            Some(mut running) => match self.receive(body, None, Some(&mut running)).await {
-                Ok(received) => {
-                    let mut guard = lock(uploads);
-                    if let Some(fold) = guard.get_mut(id).and_then(|u| u.fold.as_mut()) {
-                        fold.commit(received.sums.md5, running);
-                    }
-                    received
+            Some((token, mut running)) => {
+                // Released however this ends: an error, or the client going away mid-body.
+                let _claim = Release { uploads, id, token };
+                let received = self.receive(body, None, Some(&mut running)).await?;
+                if let Some(fold) = lock(uploads).get_mut(id).and_then(|u| u.fold.as_mut()) {
+                    fold.commit(token, received.sums.md5, running);
                 }
-                Err(error) => {
-                    if let Some(fold) = lock(uploads).get_mut(id).and_then(|u| u.fold.as_mut()) {
-                        fold.release();
-                    }
-                    return Err(error);
-                }
-            },
+                received
+            }
             None => {
                 self.receive(body, Some(self.shared.objects.incoming()), None)
                     .await?
@@ -380,12 +374,13 @@ impl Call<'_> {
                 let Some(file) = upload.parts.get(&number).and_then(|p| p.file.clone()) else {
                     return;
                 };
-                let Some(running) = fold.claim(number) else {
+                let Some((token, running)) = fold.claim(number) else {
                     return; // another request is folding
                 };
-                (number, file, running)
+                (number, file, token, running)
             };
-            let (number, file, mut running) = next;
+            let (number, file, token, mut running) = next;
+            let _claim = Release { uploads, id, token };
             let read = store::read_into(&file, &mut running, None).await;
             let folded = {
                 let mut guard = lock(uploads);
@@ -399,14 +394,13 @@ impl Call<'_> {
                 };
                 match (read.is_ok() && same, part) {
                     (true, Some(part)) => {
-                        fold.commit(part.md5, running);
-                        part.file = None;
-                        true
+                        let folded = fold.commit(token, part.md5, running);
+                        if folded {
+                            part.file = None;
+                        }
+                        folded
                     }
-                    _ => {
-                        fold.release();
-                        false
-                    }
+                    _ => false,
                 }
             };
             if folded {
@@ -575,6 +569,24 @@ impl Call<'_> {
         }
         body.push_str("</ListPartsResult>\n");
         Ok(self.reply.xml(StatusCode::OK, body))
+    }
+}
+
+/// Gives up a claim on an upload's fold when dropped, unless it was committed.
+struct Release<'a> {
+    uploads: &'a std::sync::Mutex<std::collections::HashMap<String, Upload>>,
+    id: &'a str,
+    token: u64,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if let Some(fold) = lock(self.uploads)
+            .get_mut(self.id)
+            .and_then(|u| u.fold.as_mut())
+        {
+            fold.release(self.token);
+        }
     }
 }
 

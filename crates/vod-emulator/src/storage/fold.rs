@@ -18,7 +18,10 @@ pub(crate) struct Fold {
     next: u32,
     /// (part number, MD5) of every folded part, in order.
     folded: Vec<(u32, [u8; 16])>,
-    busy: bool,
+    /// The token of the claim in progress, if any.
+    claimed: Option<u64>,
+    /// The last token handed out.
+    tokens: u64,
 }
 
 impl std::fmt::Debug for Fold {
@@ -26,7 +29,7 @@ impl std::fmt::Debug for Fold {
         f.debug_struct("Fold")
             .field("next", &self.next)
             .field("folded", &self.folded.len())
-            .field("busy", &self.busy)
+            .field("claimed", &self.claimed.is_some())
             .finish()
     }
 }
@@ -38,7 +41,8 @@ impl Fold {
             digests: Digests::default(),
             next: first,
             folded: Vec::new(),
-            busy: false,
+            claimed: None,
+            tokens: 0,
         }
     }
 
@@ -47,26 +51,45 @@ impl Fold {
         self.next
     }
 
-    /// When `number` is the next part and no other part is being folded: marks the fold busy and
-    /// returns a copy of its checksums to extend with the part's bytes.
-    pub(crate) fn claim(&mut self, number: u32) -> Option<Digests> {
-        (!self.busy && number == self.next).then(|| {
-            self.busy = true;
-            self.digests.clone()
-        })
+    /// When `number` is the next part and no other part is being folded: claims the fold and
+    /// returns the claim's token and a copy of the checksums to extend with the part's bytes.
+    pub(crate) fn claim(&mut self, number: u32) -> Option<(u64, Digests)> {
+        (self.claimed.is_none() && number == self.next).then(|| self.take_claim())
     }
 
-    /// The claimed part arrived whole: `digests` (the claimed copy, extended) becomes the fold.
-    pub(crate) fn commit(&mut self, md5: [u8; 16], digests: Digests) {
-        self.folded.push((self.next, md5));
+    /// Claims the fold for `number` even if another claim is in progress, which then can no
+    /// longer commit (a block restarted by a new `mkblk` while its first attempt still holds the
+    /// fold).
+    #[allow(dead_code)] // the Wangsu host folds blocks next
+    pub(crate) fn steal(&mut self, number: u32) -> Option<(u64, Digests)> {
+        (number == self.next).then(|| self.take_claim())
+    }
+
+    fn take_claim(&mut self) -> (u64, Digests) {
+        self.tokens += 1;
+        self.claimed = Some(self.tokens);
+        (self.tokens, self.digests.clone())
+    }
+
+    /// The claimed part arrived whole: `digests` (the claimed copy, extended) becomes the fold
+    /// and `id` (the part's MD5, or any identity) is recorded for it. False, and nothing
+    /// changes, when `token` is not the claim in progress.
+    pub(crate) fn commit(&mut self, token: u64, id: [u8; 16], digests: Digests) -> bool {
+        if self.claimed != Some(token) {
+            return false;
+        }
+        self.folded.push((self.next, id));
         self.next += 1;
         self.digests = digests;
-        self.busy = false;
+        self.claimed = None;
+        true
     }
 
     /// The claimed part failed: the fold stays as it was.
-    pub(crate) fn release(&mut self) {
-        self.busy = false;
+    pub(crate) fn release(&mut self, token: u64) {
+        if self.claimed == Some(token) {
+            self.claimed = None;
+        }
     }
 
     /// The MD5 a folded part had, if `number` was folded.
@@ -94,14 +117,22 @@ mod tests {
     fn claims_only_the_next_part_once() {
         let mut fold = Fold::new(1);
         assert!(fold.claim(2).is_none());
-        let mut running = fold.claim(1).unwrap();
+        let (token, mut running) = fold.claim(1).unwrap();
         assert!(fold.claim(1).is_none(), "busy");
         running.update(b"ab");
-        fold.commit([1; 16], running);
+        assert!(fold.commit(token, [1; 16], running.clone()));
+        assert!(
+            !fold.commit(token, [1; 16], running),
+            "a token commits once"
+        );
         assert_eq!(fold.next(), 2);
-        let _ = fold.claim(2).unwrap();
-        fold.release();
-        assert_eq!(fold.next(), 2);
+        let (old, _) = fold.claim(2).unwrap();
+        let (new, _) = fold.steal(2).unwrap();
+        assert!(!fold.commit(old, [9; 16], Digests::default()), "stolen");
+        fold.release(old);
+        assert!(fold.claim(2).is_none(), "the thief still holds it");
+        fold.release(new);
+        assert!(fold.claim(2).is_some());
         assert_eq!(fold.folded_md5(1), Some([1; 16]));
         let (digests, count) = fold.prefix_of(&[(1, [1; 16]), (3, [3; 16])]).unwrap();
         assert_eq!((digests.size(), count), (2, 1));
