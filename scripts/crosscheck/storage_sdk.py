@@ -215,8 +215,8 @@ def main():
     print(f"SDKs: {versions}")
     for logger in ("aliyunsdkcore", "wangsu", "oss2"):
         logging.getLogger(logger).setLevel(logging.CRITICAL)
-    # wcs-python3-sdk logs every step at DEBUG through the root logger.
-    logging.getLogger().setLevel(logging.WARNING)
+    # wcs-python3-sdk logs every step at DEBUG with a logger and level of its own.
+    logging.disable(logging.DEBUG)
     aliyun, wangsu = base.Endpoint(args.aliyun_url), base.Endpoint(args.wangsu_url)
     admin = args.aliyun_url
     with tempfile.TemporaryDirectory(prefix="vod-storage-xcheck.") as work:

@@ -1110,3 +1110,83 @@ async fn storage_faults_and_expiry_over_the_admin_api() {
     .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn wangsu_digest_mode_folds_blocks_in_any_order() {
+    let emulator = start_with(EmulatorConfig {
+        storage: Storage::Digest,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let blocks = [bytes(4 * MIB, 1), bytes(10, 3)];
+    let whole = blocks.concat();
+    // Each case: the order blocks are sent in, and whether block 0 is first abandoned after
+    // one chunk (then restarted by a new mkblk).
+    for (case, (order, restart)) in [([0usize, 1], false), ([1, 0], false), ([1, 0], true)]
+        .into_iter()
+        .enumerate()
+    {
+        let (url, token, key) = upload_token(&emulator, &format!("digest{case}.mp4")).await;
+        let batch = format!("digest-batch-{case}");
+        let mut ctxs = vec![String::new(); 2];
+        for index in order {
+            let block = &blocks[index];
+            let size = block.len();
+            if restart && index == 0 {
+                let (status, _) = post(
+                    format!("{url}/mkblk/{size}/0"),
+                    &token,
+                    &batch,
+                    None,
+                    block[..KIB].to_vec(),
+                )
+                .await;
+                assert_eq!(status, 200);
+            }
+            // Two chunks where the block allows it.
+            let cut = size.min(MIB);
+            let (status, first) = post(
+                format!("{url}/mkblk/{size}/{index}"),
+                &token,
+                &batch,
+                None,
+                block[..cut].to_vec(),
+            )
+            .await;
+            assert_eq!(status, 200, "{first}");
+            let mut ctx = first["ctx"].as_str().unwrap().to_owned();
+            if cut < size {
+                let (status, next) = post(
+                    format!("{url}/bput/{ctx}/{cut}"),
+                    &token,
+                    &batch,
+                    None,
+                    block[cut..].to_vec(),
+                )
+                .await;
+                assert_eq!(status, 200, "{next}");
+                ctx = next["ctx"].as_str().unwrap().to_owned();
+            }
+            ctxs[index] = ctx;
+        }
+        let (status, done) = post(
+            format!("{url}/mkfile/{}", whole.len()),
+            &token,
+            &batch,
+            None,
+            ctxs.join(",").into_bytes(),
+        )
+        .await;
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["hash"], wcs_etag(&whole), "case {case}");
+        let (object, file) = stored(&emulator, &key);
+        assert_eq!(object.md5, stored_md5(&whole), "case {case}");
+        assert!(file.is_none());
+    }
+    // An empty file: mkfile without blocks.
+    let (url, token, key) = upload_token(&emulator, "empty.mp4").await;
+    let (status, done) = post(format!("{url}/mkfile/0"), &token, "e", None, Vec::new()).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["hash"], wcs_etag(b""));
+    assert_eq!(stored(&emulator, &key).0.md5, stored_md5(b""));
+}

@@ -190,7 +190,7 @@ impl Call<'_> {
         &self,
         body: Body,
         file: Option<std::path::PathBuf>,
-        fold: Option<&mut Digests>,
+        fold: &mut [&mut Digests],
     ) -> Result<body::Received, OssError> {
         let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, fold)
             .await
@@ -239,7 +239,7 @@ impl Call<'_> {
     async fn put(&self, body: Body) -> Result<Response, OssError> {
         let objects = &self.shared.objects;
         let file = objects.keeps_bytes().then(|| objects.incoming());
-        let received = self.receive(body, file, None).await?;
+        let received = self.receive(body, file, &mut []).await?;
         objects
             .commit(
                 StorageVendor::Oss,
@@ -301,14 +301,14 @@ impl Call<'_> {
             Some((token, mut running)) => {
                 // Released however this ends: an error, or the client going away mid-body.
                 let _claim = Release { uploads, id, token };
-                let received = self.receive(body, None, Some(&mut running)).await?;
+                let received = self.receive(body, None, &mut [&mut running]).await?;
                 if let Some(fold) = lock(uploads).get_mut(id).and_then(|u| u.fold.as_mut()) {
                     fold.commit(token, received.sums.md5, running);
                 }
                 received
             }
             None => {
-                self.receive(body, Some(self.shared.objects.incoming()), None)
+                self.receive(body, Some(self.shared.objects.incoming()), &mut [])
                     .await?
             }
         };

@@ -53,14 +53,15 @@ pub(crate) async fn drop_mid_body(mut body: Body, killer: &ConnectionKiller) -> 
     killer.kill().await
 }
 
-/// Streams `body` (at most `limit` bytes) through fresh checksums, and also through `also` when
-/// given (a multipart fold), and when `file` is given into that file (removed again on failure).
+/// Streams `body` (at most `limit` bytes) through fresh checksums, and also through each of
+/// `also` (a multipart fold, a block's checksums), and when `file` is given into that file
+/// (removed again on failure).
 pub(crate) async fn receive(
     body: Body,
     file: Option<&Path>,
     limit: u64,
     transit: InTransit,
-    also: Option<&mut Digests>,
+    also: &mut [&mut Digests],
 ) -> Result<Received, ReceiveError> {
     let mut out = match file {
         Some(path) => Some(tokio::fs::File::create(path).await?),
@@ -92,7 +93,7 @@ async fn pump(
     mut out: Option<&mut tokio::fs::File>,
     limit: u64,
     transit: InTransit,
-    mut also: Option<&mut Digests>,
+    also: &mut [&mut Digests],
 ) -> Result<Digests, ReceiveError> {
     let mut digests = Digests::default();
     let mut damaged = false;
@@ -120,9 +121,7 @@ async fn pump(
         }
         for piece in data.chunks(BUFFER) {
             digests.update(piece);
-            if let Some(also) = also.as_mut() {
-                also.update(piece);
-            }
+            also.iter_mut().for_each(|digests| digests.update(piece));
             if let Some(out) = out.as_mut() {
                 out.write_all(piece).await?;
             }

@@ -45,6 +45,9 @@ pub(crate) struct Sums {
     pub(crate) crc32: u32,
     /// The Wangsu file hash.
     pub(crate) wcs_etag: String,
+    /// SHA-1 of each 4 MiB segment, from which the Wangsu hash of a file made of several
+    /// 4 MiB-aligned blocks is computed ([`wcs_etag`]).
+    pub(crate) segments: Vec<[u8; 20]>,
 }
 
 impl Sums {
@@ -57,6 +60,27 @@ impl Sums {
     pub(crate) fn oss_etag(&self) -> String {
         format!("\"{}\"", hex::encode_upper(self.md5))
     }
+}
+
+impl std::fmt::Debug for Digests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Digests").field("size", &self.size).finish()
+    }
+}
+
+/// The Wangsu file hash from the SHA-1s of a file's 4 MiB segments (an empty file has one
+/// segment, the SHA-1 of nothing).
+pub(crate) fn wcs_etag(segments: &[[u8; 20]]) -> String {
+    let raw = match segments {
+        [] => [&[0x16u8][..], &Sha1::digest(b"")[..]].concat(),
+        [one] => [&[0x16u8][..], one].concat(),
+        many => {
+            let mut all = Sha1::new();
+            many.iter().for_each(|segment| all.update(segment));
+            [&[0x96u8][..], &all.finalize()[..]].concat()
+        }
+    };
+    URL_SAFE.encode(raw)
 }
 
 impl Default for Digests {
@@ -101,19 +125,13 @@ impl Digests {
     pub(crate) fn finish(self) -> Sums {
         let mut segments = self.segments;
         segments.push(self.segment.finalize().into());
-        let wcs = if segments.len() == 1 {
-            [&[0x16u8][..], &segments[0]].concat()
-        } else {
-            let mut all = Sha1::new();
-            segments.iter().for_each(|segment| all.update(segment));
-            [&[0x96u8][..], &all.finalize()[..]].concat()
-        };
         Sums {
             size: self.size,
             md5: self.md5.finalize().into(),
             crc64: self.crc64.finalize(),
             crc32: self.crc32.finalize(),
-            wcs_etag: URL_SAFE.encode(wcs),
+            wcs_etag: wcs_etag(&segments),
+            segments,
         }
     }
 }

@@ -60,7 +60,6 @@ impl Fold {
     /// Claims the fold for `number` even if another claim is in progress, which then can no
     /// longer commit (a block restarted by a new `mkblk` while its first attempt still holds the
     /// fold).
-    #[allow(dead_code)] // the Wangsu host folds blocks next
     pub(crate) fn steal(&mut self, number: u32) -> Option<(u64, Digests)> {
         (number == self.next).then(|| self.take_claim())
     }

@@ -18,16 +18,16 @@
 //! wcs-python3-sdk several blocks at once, so they arrive out of order). The choice:
 //! - directory mode writes every part or block to `DIR/incoming/`; Complete/mkfile reads them
 //!   back in the listed order into the object file, then deletes them (Abort deletes them too);
-//! - digest mode, OSS: parts that arrive in order are folded straight into the object's running
-//!   checksums and never written (`fold.rs`); a part that arrives ahead of its predecessors is
-//!   spooled to `DIR/incoming/` until the fold reaches it, then read back and deleted. Disk use
-//!   is bounded by the parts uploaded ahead of the in-order prefix (with N parallel uploads,
-//!   about N parts), not by the object. The object's CRC-64 is combined from the parts'. If
-//!   Complete lists other parts than the folded prefix (a folded part skipped, or replaced by
-//!   different bytes), the object's MD5 cannot be known and the listing shows `"md5": null`;
-//! - digest mode, Wangsu: blocks are spooled like in directory mode and read back through the
-//!   checksums only at mkfile, so disk use is bounded by the files being uploaded (blocks are
-//!   not folded yet: a block spans several requests, which makes claiming the fold harder).
+//! - digest mode: parts (OSS) and blocks (Wangsu) that arrive in order are folded straight
+//!   into the object's running checksums and never written (`fold.rs`); one that arrives ahead
+//!   of its predecessors is spooled to `DIR/incoming/` until the fold reaches it, then read back
+//!   and deleted. Disk use is bounded by what is uploaded ahead of the in-order prefix, not by
+//!   the object: typically a few parts with a few parallel uploads, but a part that stalls holds
+//!   back the fold (and keeps its successors on disk) until it arrives. OSS answers the object's
+//!   CRC-64 combined from its parts'; Wangsu the file hash from each block's 4 MiB segments. If
+//!   Complete/mkfile lists other parts or blocks than those folded (a folded part skipped or
+//!   replaced by different bytes, a block attempt that lost the fold to a newer one), the
+//!   object's MD5 cannot be known and the listing shows `"md5": null`.
 
 pub(crate) mod body;
 pub(crate) mod digest;

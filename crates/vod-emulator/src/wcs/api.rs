@@ -13,12 +13,13 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 use super::form::{self, FormError};
-use super::{Block, form::Form};
+use super::{Block, FileId, Slices, form::Form};
 use crate::server::ConnectionKiller;
 use crate::state::{Shared, lock};
 use crate::storage::body::{self, InTransit, ReceiveError};
-use crate::storage::digest::WCS_SEGMENT;
+use crate::storage::digest::{self, Digests, WCS_SEGMENT};
 use crate::storage::fault::StorageFaultKind;
+use crate::storage::fold::Fold;
 use crate::storage::{self as store, StorageVendor};
 use crate::wangsu::token;
 
@@ -104,7 +105,7 @@ async fn serve(
     // The block a request belongs to, for faults that target one.
     let block = match segments {
         ["mkblk", _, index] => index.parse::<u32>().ok(),
-        ["bput", ctx, _] => lock(&shared.wcs.blocks).get(*ctx).map(|b| b.index),
+        ["bput", ctx, _] => lock(&shared.wcs.slices).blocks.get(*ctx).map(|b| b.index),
         _ => None,
     };
     let mut transit = InTransit::default();
@@ -249,9 +250,16 @@ impl Call<'_> {
         Ok(())
     }
 
-    async fn receive(&self, body: Body, limit: u64) -> Result<body::Received, WcsError> {
-        let file = self.shared.objects.incoming();
-        body::receive(body, Some(&file), limit, self.transit, None)
+    /// Streams a chunk into `also` and, unless it is folded, into a spool file.
+    async fn receive(
+        &self,
+        body: Body,
+        limit: u64,
+        spool: bool,
+        also: &mut [&mut Digests],
+    ) -> Result<body::Received, WcsError> {
+        let file = spool.then(|| self.shared.objects.incoming());
+        body::receive(body, file.as_deref(), limit, self.transit, also)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => WcsError::bad("the chunk is larger than its block"),
@@ -342,45 +350,97 @@ impl Call<'_> {
                 "block size must be between 1 and {MAX_BLOCK}"
             )));
         }
-        let received = self.receive(body, size).await?;
-        let block = Block {
+        let mut block = Block {
             batch,
             bucket: policy.bucket,
             key: policy.key,
             index,
             size,
+            id: *uuid::Uuid::new_v4().as_bytes(),
             chunks: Vec::new(),
             received: 0,
-            latest_ctx: String::new(),
+            digests: Digests::default(),
+            claim: None,
+            folded: false,
         };
-        Ok(self.add_chunk(block, received))
+        let slices = &self.shared.wcs.slices;
+        // Digest mode: the block the fold waits for streams straight into it (taking it over
+        // from an earlier attempt at the same block).
+        let claim = (!self.shared.objects.keeps_bytes())
+            .then(|| {
+                lock(slices)
+                    .folds
+                    .entry(block.file())
+                    .or_insert_with(|| Fold::new(0))
+                    .steal(index)
+            })
+            .flatten();
+        let mut release = Release {
+            slices,
+            file: block.file(),
+            token: claim.as_ref().map(|(token, _)| *token),
+        };
+        let received = match claim {
+            Some((token, mut running)) => {
+                let received = self
+                    .receive(body, size, false, &mut [&mut running, &mut block.digests])
+                    .await?;
+                block.claim = Some((token, running));
+                received
+            }
+            None => {
+                self.receive(body, size, true, &mut [&mut block.digests])
+                    .await?
+            }
+        };
+        release.token = None; // the block holds the claim now
+        Ok(self.add_chunk(block, received).await)
     }
 
     async fn bput(&self, ctx: &str, offset: u64, body: Body) -> Result<Value, WcsError> {
         let (policy, batch) = self.slice_policy()?;
-        let (size, received_before) = {
-            let blocks = lock(&self.shared.wcs.blocks);
-            let block = blocks
+        let slices = &self.shared.wcs.slices;
+        let (size, received_before, mut digests, mut claim) = {
+            let slices = lock(slices);
+            let block = slices
+                .blocks
                 .get(ctx)
                 .ok_or_else(|| WcsError::bad("unknown or stale ctx"))?;
             if block.batch != batch || block.key != policy.key || block.bucket != policy.bucket {
                 return Err(WcsError::bad("the ctx belongs to another upload"));
             }
-            (block.size, block.received)
+            (
+                block.size,
+                block.received,
+                block.digests.clone(),
+                block.claim.clone(),
+            )
         };
         if offset != received_before {
             return Err(WcsError::bad(format!(
                 "offset {offset} does not continue the block at {received_before}"
             )));
         }
-        let received = self.receive(body, size - received_before).await?;
-        let block = lock(&self.shared.wcs.blocks).remove(ctx);
+        // Extend copies: a chunk that fails leaves the block's checksums as they were.
+        let limit = size - received_before;
+        let received = match claim.as_mut() {
+            Some((_, running)) => {
+                self.receive(body, limit, false, &mut [running, &mut digests])
+                    .await?
+            }
+            None => self.receive(body, limit, true, &mut [&mut digests]).await?,
+        };
+        let block = lock(slices).blocks.remove(ctx);
         match block {
-            Some(block) if block.received == received_before => Ok(self.add_chunk(block, received)),
+            Some(mut block) if block.received == received_before => {
+                block.digests = digests;
+                block.claim = claim;
+                Ok(self.add_chunk(block, received).await)
+            }
             other => {
                 // Another request continued the block meanwhile: this chunk is stale.
                 if let Some(block) = other {
-                    lock(&self.shared.wcs.blocks).insert(ctx.to_owned(), block);
+                    lock(slices).blocks.insert(ctx.to_owned(), block);
                 }
                 store::discard(&received.file.into_iter().collect::<Vec<_>>()).await;
                 Err(WcsError::bad("unknown or stale ctx"))
@@ -388,8 +448,9 @@ impl Call<'_> {
         }
     }
 
-    /// Appends a received chunk to `block` under a fresh ctx; the chunk answer.
-    fn add_chunk(&self, mut block: Block, received: body::Received) -> Value {
+    /// Appends a received chunk to `block` under a fresh ctx (a whole block goes into the fold
+    /// it claimed, or lets the fold take spooled blocks); the chunk answer.
+    async fn add_chunk(&self, mut block: Block, received: body::Received) -> Value {
         let ctx = format!(
             "{}-{}",
             uuid::Uuid::new_v4().simple(),
@@ -397,9 +458,23 @@ impl Call<'_> {
         );
         block.received += received.sums.size;
         block.chunks.extend(received.file);
-        block.latest_ctx = ctx.clone();
         let offset = block.received;
-        lock(&self.shared.wcs.blocks).insert(ctx.clone(), block);
+        let file = block.file();
+        {
+            let mut slices = lock(&self.shared.wcs.slices);
+            if block.received == block.size {
+                if let Some((token, running)) = block.claim.take() {
+                    block.folded = slices
+                        .folds
+                        .get_mut(&file)
+                        .is_some_and(|fold| fold.commit(token, block.id, running));
+                }
+            }
+            slices.blocks.insert(ctx.clone(), block);
+        }
+        if !self.shared.objects.keeps_bytes() {
+            self.drain(&file).await;
+        }
         json!({
             "ctx": ctx,
             "checksum": received.sums.wcs_etag,
@@ -407,6 +482,67 @@ impl Call<'_> {
             "offset": offset,
             "host": self.shared.wangsu_url,
         })
+    }
+
+    /// Digest mode: folds complete spooled blocks the file's fold has reached, in order.
+    async fn drain(&self, file: &FileId) {
+        let slices = &self.shared.wcs.slices;
+        loop {
+            let next = {
+                let mut guard = lock(slices);
+                let Slices { blocks, folds } = &mut *guard;
+                let Some(fold) = folds.get_mut(file) else {
+                    return;
+                };
+                let number = fold.next();
+                let Some((ctx, block)) = blocks.iter().find(|(_, b)| {
+                    b.index == number
+                        && b.received == b.size
+                        && !b.folded
+                        && b.claim.is_none()
+                        && !b.chunks.is_empty()
+                        && &b.file() == file
+                }) else {
+                    return;
+                };
+                let Some((token, running)) = fold.claim(number) else {
+                    return; // a block is streaming into the fold
+                };
+                (ctx.clone(), block.chunks.clone(), block.id, token, running)
+            };
+            let (ctx, chunks, id, token, mut running) = next;
+            let release = Release {
+                slices,
+                file: file.clone(),
+                token: Some(token),
+            };
+            let mut read = Ok(());
+            for chunk in &chunks {
+                read = store::read_into(chunk, &mut running, None).await;
+                if read.is_err() {
+                    break;
+                }
+            }
+            let folded = {
+                let mut guard = lock(slices);
+                let Slices { blocks, folds } = &mut *guard;
+                match (read.is_ok(), blocks.get_mut(&ctx), folds.get_mut(file)) {
+                    (true, Some(block), Some(fold)) if block.chunks == chunks => {
+                        block.folded = fold.commit(token, id, running);
+                        if block.folded {
+                            block.chunks.clear();
+                        }
+                        block.folded
+                    }
+                    _ => false,
+                }
+            };
+            drop(release);
+            if !folded {
+                return;
+            }
+            store::discard(&chunks).await;
+        }
     }
 
     async fn mkfile(&self, size: u64, rest: &[&str], body: Body) -> Result<Value, WcsError> {
@@ -438,8 +574,9 @@ impl Call<'_> {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .collect();
-        let blocks = {
-            let mut blocks = lock(&self.shared.wcs.blocks);
+        let (blocks, fold) = {
+            let mut slices = lock(&self.shared.wcs.slices);
+            let Slices { blocks, folds } = &mut *slices;
             let mut total = 0u64;
             for (position, ctx) in ctxs.iter().enumerate() {
                 let block = blocks
@@ -473,27 +610,78 @@ impl Call<'_> {
                     "the blocks hold {total} bytes, not {size}"
                 )));
             }
-            ctxs.iter()
-                .filter_map(|ctx| blocks.remove(*ctx))
-                .collect::<Vec<_>>()
+            let blocks: Vec<Block> = ctxs.iter().filter_map(|ctx| blocks.remove(*ctx)).collect();
+            let file = (batch.clone(), policy.bucket.clone(), policy.key.clone());
+            (blocks, folds.remove(&file))
         };
-        let pieces: Vec<_> = blocks.into_iter().flat_map(|b| b.chunks).collect();
+        let segments: Vec<[u8; 20]> = blocks
+            .iter()
+            .flat_map(|b| b.digests.clone().finish().segments)
+            .collect();
         let objects = &self.shared.objects;
-        let (sums, file) = objects
-            .assemble(&pieces)
-            .await
-            .map_err(|_| WcsError::internal())?;
+        let (md5, file) = if objects.keeps_bytes() {
+            let pieces: Vec<_> = blocks.into_iter().flat_map(|b| b.chunks).collect();
+            let (sums, file) = objects
+                .assemble(&pieces)
+                .await
+                .map_err(|_| WcsError::internal())?;
+            (Some(sums.md5), file)
+        } else {
+            (self.finish_fold(fold, &blocks).await, None)
+        };
         objects
             .commit(
                 StorageVendor::Wangsu,
                 &policy.bucket,
                 &policy.key,
-                sums.size,
-                Some(sums.md5),
+                size,
+                md5,
                 file,
             )
             .await
             .map_err(|_| WcsError::internal())?;
-        Ok(json!({ "hash": sums.wcs_etag, "key": policy.key }))
+        Ok(json!({ "hash": digest::wcs_etag(&segments), "key": policy.key }))
+    }
+
+    /// Digest mode: the file's MD5 from its fold and the spooled rest of `blocks` (whose files
+    /// are deleted), or `None` when `blocks` does not start with the folded blocks.
+    async fn finish_fold(&self, fold: Option<Fold>, blocks: &[Block]) -> Option<[u8; 16]> {
+        let spooled: Vec<_> = blocks.iter().flat_map(|b| b.chunks.clone()).collect();
+        let ids: Vec<_> = blocks.iter().map(|b| (b.index, b.id)).collect();
+        let mut md5 = None;
+        // No block ever arrived (an empty file): an empty fold.
+        let fold = fold.unwrap_or_else(|| Fold::new(0));
+        if let Some((mut digests, count)) = fold.prefix_of(&ids) {
+            let rest = &blocks[count..];
+            if rest.iter().all(|b| !b.folded && !b.chunks.is_empty()) {
+                let mut ok = true;
+                for chunk in rest.iter().flat_map(|b| &b.chunks) {
+                    if store::read_into(chunk, &mut digests, None).await.is_err() {
+                        ok = false;
+                        break;
+                    }
+                }
+                md5 = ok.then(|| digests.finish().md5);
+            }
+        }
+        store::discard(&spooled).await;
+        md5
+    }
+}
+
+/// Gives up a claim on a file's fold when dropped, unless disarmed (`token: None`).
+struct Release<'a> {
+    slices: &'a std::sync::Mutex<Slices>,
+    file: FileId,
+    token: Option<u64>,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if let Some(token) = self.token {
+            if let Some(fold) = lock(self.slices).folds.get_mut(&self.file) {
+                fold.release(token);
+            }
+        }
     }
 }
