@@ -79,13 +79,24 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
 }
 
 /// One STS key issued by `CreateUploadVideo` / `RefreshUploadVideo`, and what it may write.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out the secret and the token.
+#[derive(Clone)]
 pub(crate) struct Grant {
     pub(crate) secret: String,
     pub(crate) security_token: String,
     pub(crate) bucket: String,
     pub(crate) key: String,
     pub(crate) expires: OffsetDateTime,
+}
+
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One part received.
@@ -133,5 +144,31 @@ impl Store {
 
     fn find(&self, access_key_id: &str) -> Option<Grant> {
         lock(&self.grants).get(access_key_id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_do_not_show_their_secrets() {
+        let store = Store::default();
+        store.grant(
+            "STS.id".to_owned(),
+            Grant {
+                secret: "the-secret".to_owned(),
+                security_token: "the-token".to_owned(),
+                bucket: "b".to_owned(),
+                key: "k".to_owned(),
+                expires: OffsetDateTime::UNIX_EPOCH,
+            },
+        );
+        let shown = format!("{store:?}");
+        assert!(
+            shown.contains("STS.id") && shown.contains("\"k\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("the-secret") && !shown.contains("the-token"));
     }
 }
