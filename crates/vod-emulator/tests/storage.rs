@@ -413,11 +413,7 @@ async fn multipart_rules_are_enforced() {
 
 #[tokio::test]
 async fn oss_refuses_wrong_secrets_other_keys_and_expired_keys() {
-    let emulator = start_with(EmulatorConfig {
-        aliyun_credential_ttl: Duration::from_secs(1),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emulator = start().await;
     let sts = create_upload_video(&emulator).await;
     let (status, headers, text) = Oss::new(&sts, reqwest::Method::PUT)
         .body(b"x".to_vec())
@@ -444,6 +440,25 @@ async fn oss_refuses_wrong_secrets_other_keys_and_expired_keys() {
     stranger.bucket = "outin-someone-else".to_owned();
     let (_, _, text) = Oss::new(&stranger, reqwest::Method::PUT).send().await;
     assert_eq!(xml(&text, "Code"), "AccessDenied");
+    // The emulator's clock 20 minutes ahead: the request time is too far off (the key, issued
+    // by the same clock, is not expired by it).
+    emulator
+        .handle()
+        .set_clock_skew(time::Duration::minutes(20));
+    let (status, _, text) = Oss::new(&sts, reqwest::Method::PUT).send().await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (403, "RequestTimeTooSkewed".to_owned())
+    );
+    emulator.handle().set_clock_skew(time::Duration::ZERO);
+
+    // A key past a short --sts-ttl.
+    let emulator = start_with(EmulatorConfig {
+        aliyun_credential_ttl: Duration::from_secs(1),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let sts = create_upload_video(&emulator).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (status, _, text) = Oss::new(&sts, reqwest::Method::PUT).send().await;
     assert_eq!(
@@ -959,6 +974,37 @@ async fn content_md5_and_list_parts_paging() {
     let (status, _, text) = put.send().await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(stored(&emulator, &sts.key).1.unwrap(), b"data");
+    // x-oss-forbid-overwrite: the object exists now.
+    let date = httpdate();
+    let resource = format!("/{}/{}", sts.bucket, sts.key);
+    let string_to_sign = format!(
+        "PUT\n\n\n{date}\nx-oss-forbid-overwrite:true\nx-oss-security-token:{}\n{resource}",
+        sts.token
+    );
+    let mut mac = Hmac::<Sha1>::new_from_slice(sts.secret.as_bytes()).unwrap();
+    mac.update(string_to_sign.as_bytes());
+    let response = client()
+        .put(format!("{}/{}/{}", sts.endpoint, sts.bucket, pct(&sts.key)))
+        .header("date", date)
+        .header("x-oss-forbid-overwrite", "true")
+        .header("x-oss-security-token", &sts.token)
+        .header(
+            "authorization",
+            format!(
+                "OSS {}:{}",
+                sts.id,
+                STANDARD.encode(mac.finalize().into_bytes())
+            ),
+        )
+        .body("again")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        xml(&response.text().await.unwrap(), "Code"),
+        "FileAlreadyExists"
+    );
     let id = initiate(&sts).await;
     for n in 1..=5 {
         let (status, _, _) = upload_part(&sts, &id, n, &[n as u8]).await;

@@ -236,7 +236,30 @@ impl Call<'_> {
         headers.insert("x-oss-hash-crc64ecma", HeaderValue::from(crc64));
     }
 
+    /// `x-oss-forbid-overwrite: true` and the object exists: 409 `FileAlreadyExists`.
+    fn check_overwrite(&self) -> Result<(), OssError> {
+        let forbidden = self
+            .headers
+            .get("x-oss-forbid-overwrite")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+        if forbidden
+            && self
+                .shared
+                .objects
+                .exists(StorageVendor::Oss, self.bucket, self.key)
+        {
+            return Err(OssError::new(
+                StatusCode::CONFLICT,
+                "FileAlreadyExists",
+                "0015-00000040",
+                "The object you specified already exists and can not be overwritten.",
+            ));
+        }
+        Ok(())
+    }
+
     async fn put(&self, body: Body) -> Result<Response, OssError> {
+        self.check_overwrite()?;
         let objects = &self.shared.objects;
         let file = objects.keeps_bytes().then(|| objects.incoming());
         let received = self.receive(body, file, &mut []).await?;
@@ -414,6 +437,7 @@ impl Call<'_> {
 
     async fn complete(&self, id: &str, body: Body) -> Result<Response, OssError> {
         self.check_upload(id)?;
+        self.check_overwrite()?;
         let complete_all = self
             .headers
             .get("x-oss-complete-all")

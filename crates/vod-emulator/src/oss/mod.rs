@@ -29,7 +29,8 @@
 //! - Errors as XML with `Code`, `Message`, `RequestId`, `HostId`, `EC`, and `StringToSign` on
 //!   `SignatureDoesNotMatch`; the codes `SecurityTokenExpired`, `InvalidAccessKeyId`,
 //!   `InvalidSecurityToken`, `SignatureDoesNotMatch`, `RequestTimeTooSkewed`, `AccessDenied`,
-//!   `NoSuchUpload`, `InvalidPart`, `InvalidDigest`, `InvalidArgument`, and the EC codes the
+//!   `NoSuchUpload`, `InvalidPart`, `InvalidDigest`, `InvalidArgument`, `FileAlreadyExists`
+//!   (409, with `x-oss-forbid-overwrite: true`), and the EC codes the
 //!   notes give (0002-00000007, 0002-00000003, 0002-00000006, 0002-00000040, 0042-00000209,
 //!   0042-00000213).
 //! - Multipart rules: part numbers 1..=10000, re-uploading a number replaces it, parts of at least
