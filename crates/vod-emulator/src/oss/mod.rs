@@ -58,6 +58,7 @@
 
 mod api;
 mod auth;
+mod multipart;
 mod reply;
 pub(crate) mod sign;
 

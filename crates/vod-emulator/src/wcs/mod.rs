@@ -48,6 +48,7 @@
 
 mod api;
 mod form;
+mod slice;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
