@@ -44,8 +44,8 @@
 //!   [`wangsu`]).
 //! - [Faults](Fault) queued per vendor, [call counters](EmulatorHandle::calls), and a
 //!   [skewable clock](EmulatorHandle::set_clock_skew) that also drives the `Date` header.
-//!
-//! - The upload hosts: Aliyun OSS (PutObject and multipart upload, signed V1 or V4 with the STS
+//! - The upload hosts, each on its own port ([`Emulator::oss_url`],
+//!   [`Emulator::wangsu_upload_url`]): Aliyun OSS (PutObject and multipart upload, signed V1 or V4 with the STS
 //!   key a `CreateUploadVideo` issued; see [`oss`]) and Wangsu storage (form upload and
 //!   mkblk/bput/mkfile with the `getUploadToken` token; see [`wcs`]), storing into a directory or
 //!   only digests ([`storage`]), with their own [faults](StorageFault).
@@ -55,7 +55,7 @@
 //!
 //! # Admin paths
 //!
-//! Both servers also serve, without signature and without counting:
+//! All four servers also serve, without signature and without counting:
 //!
 //! | method and path | does |
 //! |---|---|
