@@ -21,8 +21,9 @@ use vod::aliyun::oss::Bytes;
 use vod::emulator::{EmulatorConfig, StorageFault, StorageFaultKind, StorageVendor, Vendor};
 use vod::layer::RetryPolicy;
 use vod::upload::{
-    Checkpoint, CheckpointError, CheckpointProblem, Checksum, FileUploader, PartReceipt, PartRules,
-    PartSpec, Plan, Resume, SessionId, Storage, StoredObject, UploadOptions, UploadOutcome,
+    CallbackSource, Checkpoint, CheckpointError, CheckpointProblem, Checksum, FileUploader,
+    PartReceipt, PartRules, PartSpec, Plan, Resume, SessionId, Storage, StoredObject,
+    UploadOptions, UploadOutcome,
 };
 use vod::{ErrorKind, Result, UploadCredential, UploadRequest};
 
@@ -484,6 +485,31 @@ async fn an_issued_credential_is_refreshed_through_the_provider(case: &Case) {
     s.assert_stored(case.name, &outcome, &path);
 }
 
+/// An uploader holding only a handed-over credential refreshes it through the app's callback
+/// (here asking the provider, as a credential service would).
+async fn a_callback_source_refreshes_through_the_app(case: &Case) {
+    let s = Setup::start(case).await;
+    let path = s.file("callback.mp4", 2 * s.part + 3, 13);
+    let handed = s.h.provider.create_upload(&request(&path)).await.unwrap();
+    let asked = Arc::new(AtomicU32::new(0));
+    let (count, provider) = (asked.clone(), s.h.provider.clone());
+    let source = CallbackSource::new(handed.clone(), move |refresh| {
+        count.fetch_add(1, Ordering::SeqCst);
+        let provider = provider.clone();
+        async move { provider.refresh_upload(&refresh).await }
+    });
+    s.h.emulator.handle().expire_upload_credentials();
+    let outcome = s
+        .uploader(s.options(2))
+        .upload_with(&path, Arc::new(source))
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    assert_eq!(outcome.media_id, handed.media_id, "{}", case.name);
+    assert!(asked.load(Ordering::SeqCst) >= 1, "{}", case.name);
+    assert_eq!(s.videos(), 1, "{}", case.name);
+    s.assert_stored(case.name, &outcome, &path);
+}
+
 /// Abort removes the vendor's session and the checkpoint; a rerun then starts a new upload.
 async fn abort_removes_the_upload_and_its_checkpoint(case: &Case) {
     let s = Setup::start(case).await;
@@ -567,6 +593,7 @@ provider_tests!(
     a_file_changed_between_runs_is_detected,
     a_corrupt_checkpoint_is_a_clear_error,
     an_issued_credential_is_refreshed_through_the_provider,
+    a_callback_source_refreshes_through_the_app,
     abort_removes_the_upload_and_its_checkpoint,
     progress_reaches_the_file_size,
 );
