@@ -199,11 +199,14 @@ mod tests {
         (0..len).map(|i| ((7 * i + 3) % 256) as u8).collect()
     }
 
-    /// Every case of `tests/data/upload-checksums.json` (computed with oss2 and wcs-python3-sdk),
+    /// Every case of `testdata/vectors/upload-checksums.json` (computed with oss2 and wcs-python3-sdk),
     /// fed whole and in uneven pieces.
     #[test]
     fn vendor_checksum_vectors() {
-        let text = include_str!("../../tests/data/upload-checksums.json");
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/vectors/upload-checksums.json"
+        ));
         let vectors: Value = serde_json::from_str(text).unwrap();
         for case in vectors["cases"].as_array().unwrap() {
             let input = match case["input"].as_str().unwrap() {
