@@ -44,7 +44,7 @@ pub use vod_core::{
     SystemClock, UploadCredential, UploadCredentialProvider, UploadRequest, UploadTarget,
     VendorDetail, WangsuOptions, WangsuStorageTarget,
 };
-pub use vod_core::{config, layer, ticket, time, upload};
+pub use vod_core::{config, layer, ticket, time};
 
 /// For adapter authors, and for an app that sends through its own HTTP client
 /// ([`raw::HttpClient`]) or injects nonces: the toolkit every vendor adapter shares (transport,
@@ -57,6 +57,11 @@ pub use vod_aliyun as aliyun;
 pub use vod_emulator as emulator;
 #[cfg(feature = "wangsu")]
 pub use vod_wangsu as wangsu;
+
+pub mod upload;
+pub use upload::{
+    FileUploader, Progress, Resume, UploadOptions, UploadOutcome, storage_from_config,
+};
 
 /// Builds the provider that `config.provider` names, wrapped in a [`layer::Retry`] configured by
 /// `[http] max_attempts` and `max_elapsed_secs` (when `max_attempts` is above 1).

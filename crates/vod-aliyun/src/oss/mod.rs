@@ -47,6 +47,7 @@ pub mod error;
 pub mod multipart;
 pub mod ops;
 pub mod sign;
+mod upload;
 pub mod xml;
 
 pub use address::ObjectLocation;
@@ -54,4 +55,5 @@ pub use address::ObjectLocation;
 pub use bytes::Bytes;
 pub use client::{OssCall, OssClient};
 pub use sign::{OssSigner, PayloadHash, SignableRequest};
+pub use upload::{CRC64_ALGORITHM, MIN_PART_BYTES, OssUploadStorage};
 pub use vod_core::config::OssSignature;
