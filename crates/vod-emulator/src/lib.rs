@@ -81,6 +81,7 @@ pub mod aliyun;
 pub mod cli;
 mod clock;
 mod config;
+mod cors;
 mod fault;
 mod form;
 mod handle;
