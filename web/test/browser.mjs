@@ -3,7 +3,7 @@
 // vendors' own browser clients uploading to the emulator's upload hosts over loopback.
 //
 // For each vendor: a 50 KiB file and a 12 MiB file (multipart / blocks) arrive with the files'
-// MD5; with 6-second credentials and a slowed upload host, the page refreshes through the service
+// MD5; with 10-second credentials and a slowed upload host, the page refreshes through the service
 // with its ticket mid-upload and still completes; a page whose ticket was altered on the way
 // shows an error instead of hanging. Screenshots go to target/browser-upload/.
 //
@@ -29,10 +29,15 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(TARGET, 'browser-upload');
 
 // Credential lifetime (both vendors), and how long each slowed storage request stalls. The page
-// refreshes at half the lifetime; the slowed uploads take longer than one lifetime.
-const TTL_SECONDS = 6;
-const OSS_STALL_MS = 1500; // 14 requests (initiate, 12 parts, complete), 3 parts at a time
-const WANGSU_STALL_MS = 4000; // 3 blocks at once, then mkfile
+// refreshes at half the lifetime (5 s); each slowed upload outlives its first credential, and
+// every request still reaches the host seconds before the credential it was signed with expires:
+// - OSS: 14 requests (initiate, 12 parts of 1 MiB three at a time, complete) of 2.5 s each take
+//   about 15 s; a request signed just before a refresh (5 s after the last) is checked 2.5 s later.
+// - Wangsu: the 3 blocks go at once and are checked at 6.5 s (token valid to 10 s); mkfile starts
+//   at 6.5 s with the token renewed at 5 s and is checked at 13 s, after the first token expired.
+const TTL_SECONDS = 10;
+const OSS_STALL_MS = 2500;
+const WANGSU_STALL_MS = 6500;
 // A page that neither finishes nor fails within this is a hang.
 const PAGE_DEADLINE_MS = 60_000;
 
@@ -129,6 +134,12 @@ async function uploadThroughPage(browser, serviceUrl, file, { tamperTicket = fal
   page.on('response', (r) => {
     if (new URL(r.url()).pathname === '/uploads/refresh') refreshes.push(r.status());
   });
+  // What each storage request was signed with, in order (preflights carry no credential).
+  const signedWith = [];
+  page.on('request', (r) => {
+    const auth = r.headers().authorization;
+    if (!new URL(r.url()).pathname.startsWith('/uploads') && auth) signedWith.push(auth);
+  });
   if (tamperTicket) {
     await page.route('**/uploads', async (route) => {
       const answer = await route.fetch();
@@ -161,7 +172,7 @@ async function uploadThroughPage(browser, serviceUrl, file, { tamperTicket = fal
     await page.screenshot({ path: path.join(SHOTS, shot) });
   }
   await context.close();
-  return { ...shown, credential, refreshes, console: console_ };
+  return { ...shown, credential, refreshes, signedWith, console: console_ };
 }
 
 async function expectStored(host, vendor, key, file) {
@@ -182,12 +193,18 @@ const VENDORS = {
     storage: 'oss',
     host: (emu) => emu.oss,
     key: (credential) => credential.target.object_key,
+    // `OSS4-HMAC-SHA256 Credential=<STS key id>/<date>/...`
+    credentialIn: (auth) => /Credential=([^/]+)\//.exec(auth)?.[1],
+    issued: (credential) => credential.target.access_key_id,
     stall: { host: 'oss', times: 14, kind: { type: 'stall', millis: OSS_STALL_MS } },
   },
   wangsu: {
     storage: 'wangsu',
     host: (emu) => emu.wangsuUpload,
     key: (credential) => credential.target.file_key,
+    // `UpToken <token>` (blocks and mkfile; the small file's form carries it in the body)
+    credentialIn: (auth) => auth.replace(/^UpToken /, ''),
+    issued: (credential) => credential.target.upload_token,
     stall: { host: 'wangsu', times: 4, kind: { type: 'stall', millis: WANGSU_STALL_MS } },
   },
 };
@@ -210,6 +227,11 @@ async function runVendor(browser, emulator, provider, serviceUrl, files) {
   assert.ok(large.refreshes.length >= 1, `${provider}: the page never refreshed its credential`);
   assert.ok(large.refreshes.every((s) => s === 200), `${provider}: refresh statuses ${large.refreshes}`);
   await expectStored(host, v.storage, v.key(large.credential), files.large);
+  // The last request (complete / mkfile) was signed with a refreshed credential, not the first.
+  const first = v.credentialIn(large.signedWith[0]);
+  const last = v.credentialIn(large.signedWith.at(-1));
+  assert.equal(first, v.issued(large.credential), `${provider}: the first request's credential`);
+  assert.notEqual(last, first, `${provider}: the last request still used the first credential`);
   step(`done, ${large.refreshes.length} refreshes: ${large.bytes}`);
 
   step('12 MiB file with an altered refresh ticket');
