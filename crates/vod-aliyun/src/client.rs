@@ -406,46 +406,4 @@ mod tests {
                 .any(|(k, _)| *k == "x-acs-security-token")
         );
     }
-
-    #[test]
-    fn every_create_parameter_is_reachable() {
-        use vod_core::AliyunOptions;
-        let req = UploadRequest::new("dir/My clip.mp4")
-            .file_size(1024)
-            .description("about")
-            .tags(["a", "b c"])
-            .workflow_id("wf-1")
-            .template("tg-1")
-            .resume_id("ignored")
-            .overwrite(true)
-            .aliyun(
-                AliyunOptions::default()
-                    .cover_url("https://img/x.png")
-                    .cate_id(1000)
-                    .user_data(r#"{"Extend":{"k":"v"}}"#)
-                    .storage_location("outin-x.oss-cn-shanghai.aliyuncs.com")
-                    .app_id("app-1000000"),
-            );
-        let params = create_upload_video_params(&req);
-        let expected = map(&[
-            ("Title", "My clip"),
-            ("FileName", "dir/My clip.mp4"),
-            ("FileSize", "1024"),
-            ("Description", "about"),
-            ("Tags", "a,b c"),
-            ("WorkflowId", "wf-1"),
-            ("TemplateGroupId", "tg-1"),
-            ("CoverURL", "https://img/x.png"),
-            ("CateId", "1000"),
-            ("UserData", r#"{"Extend":{"k":"v"}}"#),
-            ("StorageLocation", "outin-x.oss-cn-shanghai.aliyuncs.com"),
-            ("AppId", "app-1000000"),
-        ]);
-        assert_eq!(params, expected);
-
-        let minimal = create_upload_video_params(&UploadRequest::new("a.mp4").title("T"));
-        assert_eq!(minimal, map(&[("Title", "T"), ("FileName", "a.mp4")]));
-        let refresh = refresh_upload_video_params(&RefreshRequest::new("v-1"));
-        assert_eq!(refresh, map(&[("VideoId", "v-1")]));
-    }
 }
