@@ -22,10 +22,17 @@
 //! makes up a random secret and warns: its tickets die with the process and other instances do not
 //! accept them, so set the secret wherever more than one instance or a restart is possible.
 //!
+//! At `/` it serves an upload page (web/index.html, web/upload.css, web/upload.js, built into the
+//! binary) that asks for a credential, uploads straight to storage with the vendor's own browser
+//! client and refreshes through `/uploads/refresh` while the upload runs. The clients are npm
+//! packages (`npm ci` in web/), served at `/vendor/` from web/node_modules: nothing minified is
+//! kept in the repository, and a missing install is a 503 that says what to run.
+//!
 //! The vendor comes from the config file (`--config FILE` or `VOD_CONFIG`). Invalid input is a 400
 //! whose JSON error names the field; vendor errors map to 4xx/5xx by kind; every error is JSON.
 //!
 //! ```sh
+//! (cd web && npm ci)   # the vendors' browser clients, for the page
 //! cargo run --example credential_service -- --config vod.toml --listen 127.0.0.1:8080
 //! curl -s -XPOST localhost:8080/uploads -H 'content-type: application/json' -d '{"file_name":"clip.mp4"}'
 //! ```
@@ -40,7 +47,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vod::layer::RefreshAhead;
@@ -88,6 +95,10 @@ pub fn router(provider: Arc<dyn UploadCredentialProvider>, tickets: TicketIssuer
         tickets: Arc::new(tickets),
     };
     Router::new()
+        .route("/", get(page::index))
+        .route("/upload.css", get(page::css))
+        .route("/upload.js", get(page::js))
+        .route("/vendor/{file}", get(page::vendor))
         .route("/uploads", post(create))
         .route("/uploads/refresh", post(refresh))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -177,6 +188,92 @@ async fn refresh(State(service): State<Service>, body: Result<Bytes, BytesReject
     {
         Ok(cred) => (StatusCode::OK, axum::Json(json!({"credential": cred}))).into_response(),
         Err(e) => error_response(&e),
+    }
+}
+
+/// The upload page and the vendors' browser clients.
+mod page {
+    use std::path::Path;
+
+    use axum::extract::Path as UrlPath;
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+
+    /// Where `npm ci` puts the clients: web/node_modules beside this example.
+    const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules");
+
+    /// The only files served from node_modules: each vendor's browser bundle, by a fixed name,
+    /// so no request path ever reaches the file system.
+    const CLIENTS: [(&str, &str); 2] = [
+        (
+            "aliyun-oss-sdk.min.js",
+            "ali-oss/dist/aliyun-oss-sdk.min.js",
+        ),
+        ("wcs.min.js", "wcs-js-sdk/dist/wcs.min.js"),
+    ];
+
+    /// The page's own scripts, styles and the storage hosts it uploads to: scripts and styles only
+    /// from this service, uploads to any host (the credential names it).
+    const CSP: &str = "default-src 'self'; connect-src 'self' http: https:; \
+                       object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+    fn asset(content_type: &'static str, body: &'static str) -> Response {
+        let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    }
+
+    pub(super) async fn index() -> Response {
+        asset(
+            "text/html; charset=utf-8",
+            include_str!("../web/index.html"),
+        )
+    }
+
+    pub(super) async fn css() -> Response {
+        asset("text/css; charset=utf-8", include_str!("../web/upload.css"))
+    }
+
+    pub(super) async fn js() -> Response {
+        asset(
+            "text/javascript; charset=utf-8",
+            include_str!("../web/upload.js"),
+        )
+    }
+
+    pub(super) async fn vendor(UrlPath(file): UrlPath<String>) -> Response {
+        let Some((_, path)) = CLIENTS.iter().find(|(name, _)| *name == file) else {
+            return (StatusCode::NOT_FOUND, "no such client\n").into_response();
+        };
+        match tokio::fs::read(Path::new(NODE_MODULES).join(path)).await {
+            Ok(bytes) => {
+                let mut response = (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    bytes,
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                );
+                response
+            }
+            Err(e) => {
+                tracing::warn!(file = %path, error = %e, "a browser client is not installed");
+                let message =
+                    format!("{path} is not installed ({e}): run `npm ci` in web/ and reload\n");
+                (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+            }
+        }
     }
 }
 

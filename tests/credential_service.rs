@@ -437,3 +437,59 @@ async fn vendor_errors_map_to_http_statuses() {
     let (got, err) = refresh(&base, &json!({"refresh_ticket": ticket})).await;
     assert_eq!(got, 404, "{err}");
 }
+
+#[tokio::test]
+async fn serves_the_upload_page_and_only_the_vendor_clients() {
+    let h = Harness::start(&PROVIDERS[0], "max_attempts = 1").await;
+    let base = start(&h).await;
+    let client = reqwest::Client::new();
+    for (path, content_type, needle) in [
+        ("/", "text/html", "id=\"upload-form\""),
+        ("/upload.css", "text/css", "progress"),
+        ("/upload.js", "text/javascript", "/uploads/refresh"),
+    ] {
+        let answer = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let headers = answer.headers().clone();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type),
+            "{path}"
+        );
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'"),
+            "{path}"
+        );
+        assert!(answer.text().await.unwrap().contains(needle), "{path}");
+    }
+    // Only the two bundles by their fixed names: nothing else of node_modules, no path walking.
+    for path in [
+        "/vendor/package.json",
+        "/vendor/..%2F..%2FCargo.toml",
+        "/vendor/ali-oss",
+    ] {
+        let answer = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+    }
+    // A bundle is served when `npm ci` ran in web/, else a 503 that says to run it.
+    let answer = client
+        .get(format!("{base}/vendor/wcs.min.js"))
+        .send()
+        .await
+        .unwrap();
+    match answer.status().as_u16() {
+        200 => assert!(
+            answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        ),
+        503 => assert!(answer.text().await.unwrap().contains("npm ci")),
+        other => panic!("/vendor/wcs.min.js answered {other}"),
+    }
+}

@@ -106,6 +106,17 @@ pub struct Args {
         default_value_t = 3600
     )]
     pub wangsu_token_ttl: u64,
+
+    /// Let pages from this origin upload to the upload hosts from a browser (CORS, as a bucket
+    /// configured for browser uploads); repeat for more, `*` for any. Default: none.
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "VOD_EMULATOR_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 impl Args {
@@ -129,8 +140,14 @@ impl Args {
             },
             aliyun_credential_ttl: Duration::from_secs(self.aliyun_credential_ttl),
             wangsu_token_ttl: Duration::from_secs(self.wangsu_token_ttl),
+            cors_origins: self.cors_origins.clone(),
         }
     }
+}
+
+/// Checks a `--cors-origin`.
+fn parse_origin(text: &str) -> Result<String, String> {
+    crate::cors::check_origin(text).map(|()| text.to_owned())
 }
 
 /// Parses `AK:SECRET` or `AK:SECRET:STS_TOKEN`.
@@ -243,6 +260,25 @@ mod tests {
             Args::try_parse_from(["vod-emulator", "--storage", "digest", "--storage-dir", "d"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn cors_origins_parse_and_default_to_none() {
+        let args = Args::try_parse_from([
+            "vod-emulator",
+            "--cors-origin",
+            "http://127.0.0.1:8080",
+            "--cors-origin",
+            "*",
+        ])
+        .unwrap();
+        assert_eq!(args.config().cors_origins, ["http://127.0.0.1:8080", "*"]);
+        let none = Args::try_parse_from(["vod-emulator"]).unwrap().config();
+        assert!(none.cors_origins.is_empty());
+        let err = Args::try_parse_from(["vod-emulator", "--cors-origin", "127.0.0.1:8080/"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http://"), "{err}");
     }
 
     #[tokio::test]

@@ -53,6 +53,13 @@ pub struct EmulatorConfig {
     /// Default 3600 s: Wangsu does not document a lifetime (its doc example token runs to 2050),
     /// and one hour is the conservative lifetime clients assume when the deadline does not decode.
     pub wangsu_token_ttl: Duration,
+    /// The origins whose pages may upload to the two upload hosts from a browser: the hosts answer
+    /// CORS preflights for them and expose `ETag`, the request ids and the CRC-64 (as a bucket
+    /// with CORS rules for browser uploads does). `"*"` allows every origin. Default: none, like a
+    /// bucket without CORS rules, so a browser refuses the answers (scripts and SDKs don't care).
+    /// Each origin is `scheme://host[:port]`; [`Emulator::start`](crate::Emulator::start) refuses
+    /// anything else.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -67,7 +74,24 @@ impl Default for EmulatorConfig {
             keys: vec![AccessKey::default_key()],
             aliyun_credential_ttl: Duration::from_secs(3000),
             wangsu_token_ttl: Duration::from_secs(3600),
+            cors_origins: Vec::new(),
         }
+    }
+}
+
+impl EmulatorConfig {
+    /// Lets pages from `origin` (`http://127.0.0.1:8080`, or `*` for any) upload to the upload
+    /// hosts from a browser; see [`cors_origins`](Self::cors_origins).
+    ///
+    /// ```
+    /// use vod_emulator::EmulatorConfig;
+    ///
+    /// let config = EmulatorConfig::default().cors_origin("http://127.0.0.1:8080");
+    /// assert_eq!(config.cors_origins, ["http://127.0.0.1:8080"]);
+    /// ```
+    pub fn cors_origin(mut self, origin: impl Into<String>) -> Self {
+        self.cors_origins.push(origin.into());
+        self
     }
 }
 

@@ -49,6 +49,10 @@
 //!   key a `CreateUploadVideo` issued; see [`oss`]) and Wangsu storage (form upload and
 //!   mkblk/bput/mkfile with the `getUploadToken` token; see [`wcs`]), storing into a directory or
 //!   only digests ([`storage`]), with their own [faults](StorageFault).
+//! - CORS on the upload hosts for the origins in
+//!   [`EmulatorConfig::cors_origins`] (`--cors-origin`), as a bucket configured for browser
+//!   uploads answers it: preflights, and `ETag`, request ids and the CRC-64 exposed; none by
+//!   default. The APIs never answer CORS: only an app's backend calls them.
 //!
 //! Not emulated: other VOD operations (answered with `InvalidAction.NotFound` / 404), other OSS
 //! operations (501), virtual-hosted OSS addressing, XML answers from VOD, TLS.
@@ -81,6 +85,7 @@ pub mod aliyun;
 pub mod cli;
 mod clock;
 mod config;
+mod cors;
 mod fault;
 mod form;
 mod handle;

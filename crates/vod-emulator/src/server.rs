@@ -33,7 +33,7 @@ use crate::clock::http_date;
 use crate::config::EmulatorConfig;
 use crate::handle::EmulatorHandle;
 use crate::state::Shared;
-use crate::{admin, aliyun, oss, wangsu, wcs};
+use crate::{admin, aliyun, cors, oss, wangsu, wcs};
 
 /// Binds `addr` for `vendor`'s API. The OS error alone ("Address already in use") does not say
 /// which of the two ports is taken.
@@ -80,8 +80,8 @@ impl Emulator {
     /// Binds the four servers (the two APIs and the two upload hosts) and starts serving in the
     /// background (on the current tokio runtime).
     ///
-    /// Fails when an address cannot be bound (the error names the address and the API) or the
-    /// storage directory cannot be made.
+    /// Fails when an address cannot be bound (the error names the address and the API), the
+    /// storage directory cannot be made, or a CORS origin is not `scheme://host[:port]` or `*`.
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
         let aliyun_listener = bind(config.aliyun_addr, "Aliyun").await?;
         let wangsu_listener = bind(config.wangsu_addr, "Wangsu").await?;
@@ -96,22 +96,27 @@ impl Emulator {
             base_url(oss_addr),
             base_url(wangsu_upload_addr),
         )?);
+        // Only the upload hosts face browsers; the APIs are called by the app's backend.
+        let cors = cors::layer(&config.cors_origins)?;
         let (shutdown, _) = watch::channel(false);
         let tasks = [
-            (aliyun_listener, aliyun::router()),
-            (wangsu_listener, wangsu::router()),
-            (oss_listener, oss::router()),
-            (wangsu_upload_listener, wcs::router()),
+            (aliyun_listener, aliyun::router(), false),
+            (wangsu_listener, wangsu::router(), false),
+            (oss_listener, oss::router(), true),
+            (wangsu_upload_listener, wcs::router(), true),
         ]
         .into_iter()
-        .map(|(listener, vendor_routes)| {
-            let app = vendor_routes
+        .map(|(listener, vendor_routes, upload_host)| {
+            let mut app = vendor_routes
                 .merge(admin::router())
                 .layer(axum::middleware::map_response_with_state(
                     shared.clone(),
                     stamp_date,
                 ))
                 .with_state(shared.clone());
+            if let Some(cors) = cors.as_ref().filter(|_| upload_host) {
+                app = app.layer(cors.clone());
+            }
             tokio::spawn(serve(listener, app, shutdown.subscribe()))
         })
         .collect();
