@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
-use vod::upload::{Checkpoint, UploadOptions, Uploader};
-use vod::{Config, UploadCredential, UploadRequest};
+use vod::upload::{Checkpoint, FileUploader};
+use vod::{Config, UploadRequest};
 
 use crate::checkpoint_path;
 use crate::command_line;
@@ -56,7 +56,11 @@ pub struct UploadArgs {
     /// Upload with a credential issued earlier (as printed by `vod create --json`, e.g. by a
     /// credential service), refreshed through the configured provider, instead of creating a
     /// new video.
-    #[arg(long, value_name = "CREDENTIAL.json")]
+    #[arg(
+        long,
+        value_name = "CREDENTIAL.json",
+        conflicts_with_all = ["title", "description", "tags"]
+    )]
     from: Option<String>,
     /// Abandon the upload recorded in --checkpoint: remove what the vendor holds for it, then
     /// the checkpoint.
@@ -69,19 +73,6 @@ pub struct UploadArgs {
     /// Print the result as one JSON object (no secrets).
     #[arg(long)]
     json: bool,
-}
-
-/// What starts the credential chain of an upload.
-// Read by `uploader` once the library's facade is merged (branch h11).
-#[allow(dead_code)]
-#[derive(Debug)]
-pub enum Start {
-    /// A new video, created with this request.
-    Create(UploadRequest),
-    /// A credential issued earlier.
-    Issued(UploadCredential),
-    /// No upload: only abandoning one recorded in a checkpoint.
-    Abort,
 }
 
 /// Runs `vod upload`.
@@ -97,20 +88,10 @@ pub async fn run(config: Option<&Path>, args: UploadArgs) -> Result<(), Failure>
         .as_deref()
         .ok_or_else(|| Failure::Usage("give the FILE to upload".into()))?;
     let (absolute, size) = inspect(file)?;
-    let start = match &args.from {
-        Some(from) => Start::Issued(crate::cli::read_credential(from)?),
-        None => {
-            let name = absolute
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut req = UploadRequest::new(name.clone())
-                .title(args.title.clone().unwrap_or(name))
-                .tags(args.tags.clone());
-            req.description = args.description.clone();
-            req.file_size = Some(size);
-            Start::Create(req)
-        }
+    // Read before the config: a bad credential file is a usage error like a missing FILE.
+    let issued = match &args.from {
+        Some(from) => Some(crate::cli::read_credential(from)?),
+        None => None,
     };
     let config = Config::discover(config)?;
     let provider = config.provider.as_str();
@@ -124,14 +105,16 @@ pub async fn run(config: Option<&Path>, args: UploadArgs) -> Result<(), Failure>
             )
         })?,
     };
-    let options = UploadOptions::default()
+    let uploader = FileUploader::from_config(&config)?;
+    // On top of the config's options (its `[http]` retries for every storage request).
+    let options = uploader
+        .upload_options()
+        .clone()
         .checkpoint(&checkpoint)
         .part_size(args.part_size)
         .concurrency(usize::from(args.concurrency));
-    let uploader = uploader(&config, start)?.options(options);
-
     let reporter = Reporter::for_stderr();
-    let uploader = uploader.on_progress(reporter.callback());
+    let uploader = uploader.options(options).on_progress(reporter.callback());
     let stopped = |error| {
         Box::new(Stopped {
             error,
@@ -139,7 +122,23 @@ pub async fn run(config: Option<&Path>, args: UploadArgs) -> Result<(), Failure>
             command: command_line::as_typed(),
         })
     };
-    let upload = uploader.upload(&absolute);
+    let upload = async {
+        match issued {
+            Some(credential) => uploader.upload_issued(&absolute, credential).await,
+            None => {
+                let name = absolute
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let mut req = UploadRequest::new(name.clone())
+                    .title(args.title.unwrap_or(name))
+                    .tags(args.tags);
+                req.description = args.description;
+                req.file_size = Some(size);
+                uploader.upload_file(&absolute, req).await
+            }
+        }
+    };
     tokio::pin!(upload);
     let result = tokio::select! {
         result = &mut upload => result,
@@ -180,7 +179,9 @@ async fn abort(config: Option<&Path>, checkpoint: &Path, json: bool) -> Result<(
         ))
     })?;
     let config = Config::discover(config)?;
-    uploader(&config, Start::Abort)?.abort(checkpoint).await?;
+    FileUploader::from_config(&config)?
+        .abort(checkpoint)
+        .await?;
     let text = if json {
         let value = serde_json::json!({
             "aborted": true,
@@ -217,14 +218,6 @@ fn inspect(file: &Path) -> Result<(PathBuf, u64), Failure> {
     // Opening proves it readable (permissions), without reading a byte.
     std::fs::File::open(&absolute).map_err(unreadable)?;
     Ok((absolute, meta.len()))
-}
-
-/// The uploader for the configured provider.
-fn uploader(config: &Config, start: Start) -> Result<Uploader, Failure> {
-    let _ = (config, start);
-    Err(Failure::Usage(
-        "vod upload: waiting for the library facade (branch h11)".into(),
-    ))
 }
 
 #[cfg(test)]

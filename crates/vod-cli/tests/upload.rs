@@ -158,14 +158,18 @@ fn recorded_media_id(checkpoint: &Path) -> String {
 
 /// Waits until the checkpoint records at least one stored part (or the child ended), so a
 /// signal lands mid-upload. A wait with a generous bound, not a timing assertion.
-fn wait_for_a_stored_part(world: &World, child: &mut Child) -> PathBuf {
+fn wait_for_a_stored_part(world: &World, child: &mut Child, at: Option<&Path>) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the upload ended before it was interrupted"
         );
-        for path in world.checkpoints() {
+        let candidates = match at {
+            Some(path) => vec![path.to_path_buf()],
+            None => world.checkpoints(),
+        };
+        for path in candidates {
             let parts = std::fs::read(&path)
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
@@ -386,8 +390,14 @@ async fn a_failing_part_exits_1_and_the_same_command_resumes_under_the_same_medi
     }
 }
 
-/// Starts an upload whose second part stalls, and waits until the first is recorded.
-fn stalled_upload(world: &World, file: &Path, args: &[&str]) -> (Child, PathBuf) {
+/// Starts an upload whose second part stalls, and waits until the first is recorded in the
+/// checkpoint (`at`, else the default one).
+fn stalled_upload(
+    world: &World,
+    file: &Path,
+    at: Option<&Path>,
+    args: &[&str],
+) -> (Child, PathBuf) {
     world.handle().inject_storage(
         StorageFault::new(world.host(), StorageFaultKind::Stall { millis: 60_000 })
             .part(world.second_part()),
@@ -401,7 +411,7 @@ fn stalled_upload(world: &World, file: &Path, args: &[&str]) -> (Child, PathBuf)
     ];
     all.extend_from_slice(args);
     let mut child = world.command(&all).spawn().unwrap();
-    let checkpoint = wait_for_a_stored_part(world, &mut child);
+    let checkpoint = wait_for_a_stored_part(world, &mut child, at);
     (child, checkpoint)
 }
 
@@ -410,7 +420,7 @@ async fn a_killed_upload_resumes_under_the_same_media_id() {
     for provider in ["aliyun", "wangsu"] {
         let world = World::start(provider).await;
         let file = world.file("killed.mp4", MULTIPART);
-        let (mut child, checkpoint) = stalled_upload(&world, &file, &[]);
+        let (mut child, checkpoint) = stalled_upload(&world, &file, None, &[]);
         child.kill().unwrap(); // SIGKILL: no handler runs.
         child.wait().unwrap();
         let media_id = recorded_media_id(&checkpoint);
@@ -440,8 +450,12 @@ async fn ctrl_c_exits_130_with_the_checkpoint_and_abort_removes_the_upload() {
         let world = World::start(provider).await;
         let file = world.file("interrupted.mp4", MULTIPART);
         let explicit = world.dir.join("my checkpoint.json");
-        let (child, checkpoint) =
-            stalled_upload(&world, &file, &["--checkpoint", explicit.to_str().unwrap()]);
+        let (child, checkpoint) = stalled_upload(
+            &world,
+            &file,
+            Some(&explicit),
+            &["--checkpoint", explicit.to_str().unwrap()],
+        );
         assert_eq!(checkpoint, explicit);
         let sent = Command::new("kill")
             .args(["-INT", &child.id().to_string()])
