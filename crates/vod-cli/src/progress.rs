@@ -165,12 +165,12 @@ impl Lines {
         let sent = p.bytes_done.saturating_sub(base);
         if sent > 0 && secs > 0.0 {
             let rate = sent as f64 / secs;
-            let left = p.bytes_total.saturating_sub(p.bytes_done) as f64 / rate;
-            line.push_str(&format!(
-                ", {}/s, about {} s left",
-                human(rate as u64),
-                left.ceil() as u64
-            ));
+            line.push_str(&format!(", {}/s", human(rate as u64)));
+            let left = p.bytes_total.saturating_sub(p.bytes_done);
+            if left > 0 {
+                let eta = (left as f64 / rate).ceil() as u64;
+                line.push_str(&format!(", about {eta} s left"));
+            }
         }
         Some(line)
     }
@@ -209,6 +209,14 @@ mod tests {
         assert_eq!(
             line,
             "uploaded 12.0 MiB of 20.0 MiB (60%), 3 of 5 parts, 2.0 MiB/s, about 4 s left"
+        );
+        let done = Lines {
+            latest: Some(progress(20 << 20, 20 << 20, 5, 5)),
+            ..lines
+        };
+        assert_eq!(
+            done.line(t0 + Duration::from_secs(8)).unwrap(),
+            "uploaded 20.0 MiB of 20.0 MiB (100%), 5 of 5 parts, 2.0 MiB/s"
         );
     }
 
