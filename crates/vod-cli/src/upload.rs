@@ -105,6 +105,15 @@ pub async fn run(config: Option<&Path>, args: UploadArgs) -> Result<(), Failure>
             )
         })?,
     };
+    // A folder that cannot hold the checkpoint would fail after the vendor created the video.
+    if let Some(dir) = checkpoint.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot create the folder of the checkpoint {}: {e}",
+                checkpoint.display()
+            ))
+        })?;
+    }
     let uploader = FileUploader::from_config(&config)?;
     // On top of the config's options (its `[http]` retries for every storage request).
     let options = uploader

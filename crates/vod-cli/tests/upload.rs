@@ -323,6 +323,14 @@ async fn bad_input_exits_2_before_any_vendor_call() {
     let dir = world.dir.to_str().unwrap().to_owned();
     let missing = world.dir.join("missing.mp4");
     let file = world.file("f.mp4", 10);
+    let damaged = config_file(&world.dir, "damaged.json", "{\"format\": \"vod-upload-ch");
+    let foreign = config_file(
+        &world.dir,
+        "foreign.json",
+        "{\"format\": \"something else\"}",
+    );
+    let blocked = config_file(&world.dir, "blocked", "a file where a folder should be");
+    let under_a_file = blocked.join("checkpoint.json");
     let cases: &[(&[&str], &str)] = &[
         (&[missing.to_str().unwrap()], "missing.mp4"),
         (&[&dir], "not a regular file"),
@@ -344,6 +352,38 @@ async fn bad_input_exits_2_before_any_vendor_call() {
             &[file.to_str().unwrap(), "--from", missing.to_str().unwrap()],
             "--from",
         ),
+        (
+            &[file.to_str().unwrap(), "--from", "-", "--title", "T"],
+            "--title",
+        ),
+        (
+            &[
+                file.to_str().unwrap(),
+                "--checkpoint",
+                damaged.to_str().unwrap(),
+            ],
+            "is damaged",
+        ),
+        (
+            &[
+                file.to_str().unwrap(),
+                "--checkpoint",
+                foreign.to_str().unwrap(),
+            ],
+            "not a vod upload checkpoint",
+        ),
+        (
+            &["--abort", "--checkpoint", damaged.to_str().unwrap()],
+            "is damaged",
+        ),
+        (
+            &[
+                file.to_str().unwrap(),
+                "--checkpoint",
+                under_a_file.to_str().unwrap(),
+            ],
+            "cannot create the folder of the checkpoint",
+        ),
     ];
     for (args, says) in cases {
         let out = world.upload(args);
@@ -353,9 +393,11 @@ async fn bad_input_exits_2_before_any_vendor_call() {
         assert!(err.contains(says), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+    // No vendor call, nothing stored, and the checkpoints found are left as they were.
     assert_eq!(world.handle().total_calls(), 0);
     assert!(world.handle().stored_objects().is_empty());
     assert!(world.checkpoints().is_empty());
+    assert!(damaged.exists() && foreign.exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
