@@ -76,7 +76,8 @@ fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
+        // Above the upload's progress bar, when one is on screen.
+        .with_writer(progress::LogWriter::default)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .log_internal_errors(false)

@@ -10,7 +10,7 @@
 //! Nothing here writes to stdout (the result goes there alone), and a stderr that cannot be
 //! written is ignored: progress is never worth failing an upload for.
 
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,41 @@ use crate::size::human;
 
 /// Time between two plain lines.
 const LINE_EVERY: Duration = Duration::from_secs(5);
+
+/// The bar on screen, if any, so that log lines can be written above it instead of through it.
+static ON_SCREEN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Standard error for log lines: while a bar is on screen, each write hides the bar, writes,
+/// and redraws it (the log formatter writes one whole line per call).
+#[derive(Debug, Default)]
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let bar = ON_SCREEN
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match bar {
+            Some(bar) => bar.suspend(|| {
+                let mut err = io::stderr().lock();
+                // Carriage return and "erase line": indicatif 0.17 leaves a one-line bar drawn
+                // when it suspends, and the log line would follow it on the same row.
+                err.write_all(b"\r\x1b[2K")?;
+                err.write(buf)
+            }),
+            None => io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
+fn set_on_screen(bar: Option<ProgressBar>) {
+    *ON_SCREEN.lock().unwrap_or_else(PoisonError::into_inner) = bar;
+}
 
 /// The progress display of one upload.
 #[derive(Debug)]
@@ -68,8 +103,10 @@ impl Reporter {
     /// The display that suits stderr. Must be called inside the runtime (the plain lines have a
     /// timer task).
     pub fn for_stderr() -> Self {
-        if std::io::stderr().is_terminal() {
-            Self::Bar(bar())
+        if io::stderr().is_terminal() {
+            let bar = bar();
+            set_on_screen(Some(bar.clone()));
+            Self::Bar(bar)
         } else {
             let state = Arc::new(Mutex::new(Lines::default()));
             let ticking = state.clone();
@@ -123,6 +160,7 @@ impl Reporter {
     /// Ends the display. After success the bar is cleared (the result follows on stdout); after
     /// a failure it stays, showing how far the upload got. The lines stop.
     pub fn finish(self, success: bool) {
+        set_on_screen(None);
         match self {
             Self::Bar(bar) if success => bar.finish_and_clear(),
             Self::Bar(bar) => bar.abandon(),
@@ -181,7 +219,7 @@ fn lock(state: &Mutex<Lines>) -> std::sync::MutexGuard<'_, Lines> {
 }
 
 fn eprint_line(line: &str) {
-    let _ = writeln!(std::io::stderr(), "vod upload: {line}");
+    let _ = writeln!(io::stderr(), "vod upload: {line}");
 }
 
 #[cfg(test)]
