@@ -506,6 +506,8 @@ async fn a_killed_upload_resumes_under_the_same_media_id() {
         ok(provider, &out);
         let result = json(&out);
         assert_eq!(result["media_id"], media_id.as_str(), "{provider}");
+        // The part recorded before the kill was not sent again.
+        assert!(result["parts_resumed"].as_u64().unwrap() >= 1, "{result}");
         assert_eq!(world.handle().videos(world.vendor()), 1, "{provider}");
         let stored = world.stored(result["key"].as_str().unwrap());
         assert_eq!(stored["md5"], md5_of(&file), "{provider}");
