@@ -113,7 +113,7 @@ fn main() {
         ),
         (
             "acs3",
-            "vod_aliyun::sign::acs3::authorization",
+            "vod_aliyun::sign::acs3::sign",
             time(budget, || cases.acs3.sign()),
             cases.acs3.sign(),
         ),

@@ -64,7 +64,8 @@ make_venv "$venv" aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod2
 
 echo "starting $emulator"
 # Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller.
-"$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --key "$key" --key "$sts_key" \
+"$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --oss-addr 127.0.0.1:0 \
+    --wangsu-upload-addr 127.0.0.1:0 --storage digest --key "$key" --key "$sts_key" \
     >"$work/emulator.out" 2>"$work/emulator.err" &
 emulator_pid=$!
 

@@ -113,7 +113,8 @@ impl fmt::Debug for FileUploader {
 impl FileUploader {
     /// The provider and storage `config` names ([`provider_from_config`],
     /// [`storage_from_config`]), with default options except the retries, which `[http]`
-    /// `max_attempts` and `max_elapsed_secs` set for every storage request too.
+    /// `max_attempts` and `max_elapsed_secs` set for every storage request too (so
+    /// `max_attempts = 1` also means a part that arrives damaged is not sent again).
     pub fn from_config(config: &Config) -> Result<Self> {
         let uploader = Self::new(provider_from_config(config)?, storage_from_config(config)?);
         let options = uploader

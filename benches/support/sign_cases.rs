@@ -7,12 +7,17 @@
 //! What one "sign" is, per signature (parsing the JSON and building the maps happens once, at
 //! load, outside every timed region):
 //!
-//! - RPC: [`rpc::sign`] over the full parameter map (operation and common parameters), giving the
+//! - RPC: [`rpc::sign`], the function production calls, over the operation's parameters with the
+//!   recorded key, time and nonce (it adds the common parameters and the signature), giving the
 //!   base64 signature.
-//! - ACS3: [`acs3::authorization`] over method, path, query, headers and body, giving the
-//!   `Authorization` value.
-//! - WS3: [`ws::sign`] over method, path, headers and body at a timestamp, giving the
-//!   `Authorization` value.
+//! - ACS3: [`acs3::sign`] over method, path, query, headers and body with the recorded key, time
+//!   and nonce (it adds the `x-acs-*` headers), giving the `Authorization` value.
+//! - WS3: [`ws::sign`] over method, path, headers and body with the key at a timestamp, giving
+//!   the `Authorization` value.
+//!
+//! The recorded inputs spell out every parameter and header; they are split into what the
+//! signers take by the same code the adapter's vector tests use
+//! (`crates/vod-aliyun/tests/support/signer_inputs.rs`).
 //!
 //! The floor of each is one raw HMAC, keyed as the signature keys it, over the bytes the signature
 //! covers: the RPC string to sign (HMAC-SHA1), the ACS3 and WS3 canonical requests
@@ -27,7 +32,12 @@ use serde::Deserialize;
 use sha1::Sha1;
 use sha2::Sha256;
 use vod_aliyun::sign::{acs3, rpc};
+use vod_core::SigningKey;
 use vod_wangsu::sign::{self as ws, Algorithm};
+
+#[path = "../../crates/vod-aliyun/tests/support/signer_inputs.rs"]
+mod signer_inputs;
+use signer_inputs::SignerInputs;
 
 /// The committed inputs.
 pub const INPUTS_JSON: &str = include_str!("../data/sign-inputs.json");
@@ -42,8 +52,8 @@ pub struct Cases {
 /// CreateUploadVideo, RPC HMAC-SHA1.
 pub struct RpcCase {
     pub method: String,
-    pub secret: String,
-    pub params: BTreeMap<String, String>,
+    /// The operation's parameters, key, time and nonce.
+    pub inputs: SignerInputs,
     /// `secret + "&"`, the HMAC key.
     floor_key: Vec<u8>,
     /// The string to sign, for the floor.
@@ -54,11 +64,13 @@ pub struct RpcCase {
 pub struct Acs3Case {
     pub method: String,
     pub path: String,
-    pub access_key_id: String,
     pub secret: String,
     pub query: BTreeMap<String, String>,
+    /// Every signed header, as recorded (for the floor's canonical request).
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
+    /// The headers `acs3::sign` does not add, key, time and nonce.
+    pub inputs: SignerInputs,
     /// The canonical request, for the floor.
     pub canonical_request: String,
 }
@@ -67,7 +79,7 @@ pub struct Acs3Case {
 pub struct Ws3Case {
     pub method: &'static str,
     pub path: &'static str,
-    pub access_key: &'static str,
+    pub key: SigningKey,
     pub secret: &'static str,
     pub timestamp: u64,
     pub headers: Vec<(&'static str, &'static str)>,
@@ -133,20 +145,24 @@ impl Cases {
         let rpc = RpcCase {
             string_to_sign: rpc::string_to_sign(&r.method, &r.params),
             floor_key: format!("{}&", r.access_key_secret).into_bytes(),
+            inputs: signer_inputs::rpc_inputs(&r.params, &r.access_key_secret)
+                .expect("the RPC inputs carry rpc::sign's common parameters"),
             method: r.method,
-            secret: r.access_key_secret,
-            params: r.params,
         };
 
         let a = file.acs3;
+        let body = a.body.into_bytes();
+        let inputs =
+            signer_inputs::acs3_inputs(&a.headers, &body, &a.access_key_id, &a.access_key_secret)
+                .expect("the ACS3 inputs carry acs3::sign's headers");
         let mut acs3 = Acs3Case {
             method: a.method,
             path: a.path,
-            access_key_id: a.access_key_id,
             secret: a.access_key_secret,
             query: a.query,
             headers: a.headers,
-            body: a.body.into_bytes(),
+            body,
+            inputs,
             canonical_request: String::new(),
         };
         acs3.canonical_request = acs3::canonical_request(&acs3.request());
@@ -155,7 +171,7 @@ impl Cases {
         let mut ws3 = Ws3Case {
             method: leak(w.method),
             path: leak(w.path),
-            access_key: leak(w.access_key),
+            key: SigningKey::new(w.access_key, w.secret_key.clone()),
             secret: leak(w.secret_key),
             timestamp: w.timestamp,
             headers: w
@@ -176,7 +192,12 @@ impl Cases {
 impl RpcCase {
     /// The signature, as `rpc::sign` computes it.
     pub fn sign(&self) -> String {
-        rpc::sign(&self.method, &self.params, &self.secret)
+        let i = &self.inputs;
+        let signed = rpc::sign(&self.method, &i.parts, &i.key, i.at, &i.nonce);
+        signed
+            .query_param("Signature")
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// HMAC-SHA1 keyed with `secret&` over the string to sign.
@@ -188,6 +209,7 @@ impl RpcCase {
 }
 
 impl Acs3Case {
+    /// The request with every signed header, as recorded.
     fn request(&self) -> acs3::SignableRequest<'_> {
         acs3::SignableRequest {
             method: &self.method,
@@ -198,9 +220,18 @@ impl Acs3Case {
         }
     }
 
-    /// The `Authorization` value, as `acs3::authorization` computes it.
+    /// The `Authorization` value, as `acs3::sign` computes it.
     pub fn sign(&self) -> String {
-        acs3::authorization(&self.request(), &self.access_key_id, &self.secret)
+        let i = &self.inputs;
+        let request = acs3::SignableRequest {
+            headers: &i.parts,
+            ..self.request()
+        };
+        let signed = acs3::sign(&request, &i.key, i.at, &i.nonce);
+        signed
+            .header("authorization")
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// HMAC-SHA256 keyed with the secret over the canonical request.
@@ -221,14 +252,10 @@ impl Ws3Case {
 
     /// The `Authorization` value, as `vod_wangsu::sign::sign` computes it.
     pub fn sign(&self) -> String {
-        ws::sign(
-            Algorithm::Ws3,
-            &self.request(),
-            self.timestamp,
-            self.access_key,
-            self.secret,
-        )
-        .into_authorization()
+        ws::sign(Algorithm::Ws3, &self.request(), &self.key, self.timestamp)
+            .header("Authorization")
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// HMAC-SHA256 keyed with the secret key over the canonical request.

@@ -57,7 +57,6 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::macros::format_description;
 use vod::aliyun::sign::encode::encode_into;
 use vod::aliyun::sign::{acs3, rpc};
 use vod::emulator::{AccessKey, Emulator, EmulatorConfig};

@@ -57,29 +57,26 @@ pub(crate) fn presign(target: Target, base_url: &str, now: OffsetDateTime, id: &
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let aliyun_time = || {
-        now.format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
-        .expect("formats")
-    };
+    let key = vod::SigningKey::new(AccessKey::DEFAULT_ID, AccessKey::DEFAULT_SECRET);
     match target {
         Target::Aliyun => {
             let mut params = operation;
-            let timestamp = aliyun_time();
             for (name, value) in [
                 ("Action", "CreateUploadVideo"),
                 ("Version", vod::aliyun::API_VERSION),
                 ("Format", "JSON"),
-                ("AccessKeyId", AccessKey::DEFAULT_ID),
-                ("SignatureMethod", rpc::SIGNATURE_METHOD),
-                ("SignatureVersion", rpc::SIGNATURE_VERSION),
-                ("SignatureNonce", id),
-                ("Timestamp", timestamp.as_str()),
             ] {
                 params.insert(name.to_owned(), value.to_owned());
             }
-            let signature = rpc::sign("POST", &params, AccessKey::DEFAULT_SECRET);
+            let signed = rpc::sign("POST", &params, &key, now, id);
+            let mut signature = String::new();
+            for (name, value) in signed.query {
+                if name == "Signature" {
+                    signature = value;
+                } else {
+                    params.insert(name.to_owned(), value);
+                }
+            }
             let mut full = url.as_str().to_owned();
             full.push('?');
             full.push_str(&rpc::canonicalized_query(&params));
@@ -92,31 +89,23 @@ pub(crate) fn presign(target: Target, base_url: &str, now: OffsetDateTime, id: &
             }
         }
         Target::AliyunV3 => {
-            let sent: Vec<(&'static str, String)> = vec![
+            let mut headers: Vec<(&'static str, String)> = vec![
                 ("x-acs-action", "CreateUploadVideo".to_owned()),
                 ("x-acs-version", vod::aliyun::API_VERSION.to_owned()),
-                ("x-acs-date", aliyun_time()),
-                ("x-acs-signature-nonce", id.to_owned()),
-                ("x-acs-content-sha256", acs3::EMPTY_BODY_SHA256.to_owned()),
             ];
-            let mut signed: BTreeMap<String, String> = sent
+            let mut signed: BTreeMap<String, String> = headers
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), value.clone()))
                 .collect();
             signed.insert("host".to_owned(), host);
-            let authorization = acs3::authorization(
-                &acs3::SignableRequest {
-                    method: "POST",
-                    path: url.path(),
-                    query: &operation,
-                    headers: &signed,
-                    body: b"",
-                },
-                AccessKey::DEFAULT_ID,
-                AccessKey::DEFAULT_SECRET,
-            );
-            let mut headers = sent;
-            headers.push(("authorization", authorization));
+            let request = acs3::SignableRequest {
+                method: "POST",
+                path: url.path(),
+                query: &operation,
+                headers: &signed,
+                body: b"",
+            };
+            headers.extend(acs3::sign(&request, &key, now, id).headers);
             let mut full = url.as_str().to_owned();
             full.push('?');
             full.push_str(&rpc::canonicalized_query(&operation));
@@ -138,20 +127,11 @@ pub(crate) fn presign(target: Target, base_url: &str, now: OffsetDateTime, id: &
             let request = ws::Request::new("POST", path)
                 .with_headers(&signed_headers)
                 .with_body(&body);
-            let signed = ws::sign(
-                ws::Algorithm::Ws3,
-                &request,
-                timestamp,
-                AccessKey::DEFAULT_ID,
-                AccessKey::DEFAULT_SECRET,
-            );
-            let headers = vec![
+            let mut headers = vec![
                 ("Content-Type", WANGSU_CONTENT_TYPE.to_owned()),
                 ("Accept", "application/json".to_owned()),
-                ("X-WS-AccessKey", AccessKey::DEFAULT_ID.to_owned()),
-                ("X-WS-Timestamp", timestamp.to_string()),
-                ("Authorization", signed.into_authorization()),
             ];
+            headers.extend(ws::sign(ws::Algorithm::Ws3, &request, &key, timestamp).headers);
             Bare {
                 url: format!("{}{path}", base_url.trim_end_matches('/')),
                 headers,

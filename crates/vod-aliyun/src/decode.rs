@@ -7,9 +7,9 @@
 //!
 //! Three details come from real answers rather than the docs:
 //!
-//! - The base64 is standard with padding, but unpadded and URL-safe text is accepted too:
-//!   nothing is lost by being lenient here, and a proxy re-encoding the answer is not our
-//!   caller's problem.
+//! - The base64 is standard with padding, but unpadded and URL-safe text is accepted too
+//!   ([`decode_base64_lenient`]): nothing is lost by being lenient here, and a proxy re-encoding
+//!   the answer is not our caller's problem.
 //! - `Endpoint` usually has a scheme and sometimes does not; the target always gets one
 //!   (`https://` when missing), so uploaders can use it as a URL.
 //! - `Expiration` is a number of seconds in a string (`"3600"`), not a date: it is only used as
@@ -20,68 +20,19 @@
 //! `Expiration` that is not a whole number, or an expiry not after the issue time or more than a
 //! day after it is an invalid-response error naming the field, never a guess.
 
-use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use vod_core::endpoint::with_scheme;
+use vod_core::text::decode_base64_lenient;
 use vod_core::transport::Response;
-use vod_core::{OssTarget, Secret, UploadCredential, UploadTarget};
+use vod_core::{OssTarget, SigningKey, UploadCredential, UploadTarget};
 
-use crate::PROVIDER_NAME;
+use crate::api::{PROVIDER_NAME, SuccessBody, UploadAddress, UploadAuth};
+use crate::error;
 
 /// The credential lifetime the docs give, used when the answer says nothing about expiry.
 pub const DEFAULT_LIFETIME: Duration = Duration::seconds(3000);
-
-/// The top level of a success answer. Its `Debug` is not derived: `UploadAuth` is a credential.
-#[derive(Deserialize)]
-pub(crate) struct SuccessBody {
-    #[serde(rename = "RequestId")]
-    pub(crate) request_id: Option<String>,
-    #[serde(rename = "VideoId")]
-    pub(crate) video_id: Option<String>,
-    #[serde(rename = "UploadAddress")]
-    pub(crate) upload_address: Option<String>,
-    #[serde(rename = "UploadAuth")]
-    pub(crate) upload_auth: Option<String>,
-    /// Present when a 2xx answer is an error after all.
-    #[serde(rename = "Code")]
-    pub(crate) code: Option<String>,
-}
-
-/// `UploadAddress`, decoded.
-#[derive(Deserialize)]
-struct UploadAddress {
-    #[serde(rename = "Endpoint")]
-    endpoint: Option<String>,
-    #[serde(rename = "Bucket")]
-    bucket: Option<String>,
-    #[serde(rename = "FileName")]
-    file_name: Option<String>,
-    #[serde(rename = "ObjectPrefix")]
-    object_prefix: Option<String>,
-}
-
-/// `UploadAuth`, decoded. Its `Debug` is not derived: it holds the STS secret and token.
-#[derive(Deserialize)]
-struct UploadAuth {
-    #[serde(rename = "AccessKeyId")]
-    access_key_id: Option<String>,
-    #[serde(rename = "AccessKeySecret")]
-    access_key_secret: Option<Secret>,
-    #[serde(rename = "SecurityToken")]
-    security_token: Option<Secret>,
-    #[serde(rename = "ExpireUTCTime")]
-    expire_utc_time: Option<String>,
-    /// A lifetime in seconds, as a string or a number.
-    #[serde(rename = "Expiration")]
-    expiration: Option<serde_json::Value>,
-    #[serde(rename = "Region")]
-    region: Option<String>,
-}
 
 /// Why a success answer could not be read. The text names the field, never its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,11 +48,14 @@ fn malformed(what: impl Into<String>) -> Malformed {
     Malformed(what.into())
 }
 
-/// What the credential keeps from the request, and when the call was made.
+/// What reading an answer needs besides the answer: what the credential keeps from the request,
+/// and what the attempt that got the answer signed, and when.
 #[derive(Debug, Clone)]
 pub(crate) struct Issue<'a> {
     /// When the request was signed (by the corrected clock): the issue time.
     pub(crate) issued_at: OffsetDateTime,
+    /// The string the attempt signed, to compare with the one a `SignatureDoesNotMatch` quotes.
+    pub(crate) string_to_sign: Option<&'a str>,
     /// The caller's file name, kept in the credential.
     pub(crate) file_name: &'a str,
     /// The caller's resume id, kept as given (Aliyun has no use for it).
@@ -134,16 +88,34 @@ pub fn read_answer(
     file_name: &str,
     resume_id: Option<&str>,
 ) -> vod_core::Result<UploadCredential> {
-    let response = response.with_redactor(crate::error::redactor(std::iter::empty()));
-    crate::client::read_answer(
+    let response = response.with_redactor(error::redactor(std::iter::empty()));
+    read(
         &response,
-        None,
         Issue {
             issued_at,
+            string_to_sign: None,
             file_name,
             resume_id,
         },
     )
+}
+
+/// Reads an answer: a 2xx with a credential, or an error body. Pure, for tests and fuzzing.
+pub(crate) fn read(response: &Response, issue: Issue<'_>) -> vod_core::Result<UploadCredential> {
+    if !(200..300).contains(&response.status) {
+        return Err(error::from_answer(response, issue.string_to_sign));
+    }
+    let parsed = parse_body(&response.body).map_err(|what| response.invalid(what))?;
+    if parsed.video_id.is_none() && parsed.code.is_some() {
+        // An error in a success status: read it as one.
+        return Err(error::from_answer(response, issue.string_to_sign));
+    }
+    let request_id = parsed.request_id.clone();
+    credential(parsed, &issue).map_err(|what| {
+        response
+            .invalid(what)
+            .with_vendor(vod_core::VendorDetail::new().request_id(request_id))
+    })
 }
 
 /// Parses the top level of a 2xx answer.
@@ -189,26 +161,30 @@ pub(crate) fn credential(
         issue.issued_at,
     )?;
 
-    let target = OssTarget::new(
-        endpoint,
-        bucket,
-        object_key,
-        address.object_prefix.filter(|p| !p.is_empty()),
-        auth.region.filter(|r| !r.is_empty()),
-        access_key_id,
-        access_key_secret,
-        security_token,
-    );
+    let target = OssTarget::builder()
+        .endpoint(endpoint)
+        .bucket(bucket)
+        .object_key(object_key)
+        .object_prefix(address.object_prefix.filter(|p| !p.is_empty()))
+        .region(auth.region.filter(|r| !r.is_empty()))
+        .sts_key(SigningKey::new(access_key_id, access_key_secret).with_token(Some(security_token)))
+        .build()
+        .map_err(|e| {
+            malformed(format!(
+                "the answer has no usable OSS target ({})",
+                e.message()
+            ))
+        })?;
     Ok(UploadCredential::new(
         PROVIDER_NAME,
         video_id,
         UploadTarget::Oss(target),
         issue.issued_at,
         expires_at,
-        body.request_id.filter(|id| !id.is_empty()),
-        issue.file_name,
-        issue.resume_id.map(str::to_owned),
-    ))
+    )
+    .with_request_id(body.request_id.filter(|id| !id.is_empty()))
+    .with_file_name(issue.file_name)
+    .with_resume_id(issue.resume_id.map(str::to_owned)))
 }
 
 fn missing(field: &str) -> Malformed {
@@ -221,34 +197,10 @@ fn required(value: Option<String>, field: &str) -> Result<String, Malformed> {
         .ok_or_else(|| missing(field))
 }
 
-/// Standard base64 that also accepts missing padding; URL-safe text is mapped onto it first.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// Decodes base64 in any of the forms Aliyun (or a proxy) may send: standard, unpadded,
-/// URL-safe, with line breaks.
-pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    // The usual answer is plain standard base64: decode it as it is, without a copy.
-    if let Ok(bytes) = LENIENT.decode(text.as_bytes()) {
-        return Some(bytes);
-    }
-    let normalised: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| match b {
-            b'-' => b'+',
-            b'_' => b'/',
-            b => b,
-        })
-        .collect();
-    LENIENT.decode(&normalised).ok()
-}
-
 /// A base64 JSON field, decoded and parsed. Errors name the field, never quote it.
 fn decode_field<T: DeserializeOwned>(text: &str, field: &str) -> Result<T, Malformed> {
-    let bytes = decode_base64(text).ok_or_else(|| malformed(format!("`{field}` is not base64")))?;
+    let bytes =
+        decode_base64_lenient(text).ok_or_else(|| malformed(format!("`{field}` is not base64")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         malformed(format!(
             "`{field}` is not the expected base64 JSON ({})",
@@ -312,6 +264,7 @@ fn json_problem(e: &serde_json::Error) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     use time::macros::datetime;
 
@@ -327,6 +280,7 @@ mod tests {
     fn issue() -> Issue<'static> {
         Issue {
             issued_at: datetime!(2024-01-02 03:04:05 UTC),
+            string_to_sign: None,
             file_name: "a b.mp4",
             resume_id: Some("r-1"),
         }
@@ -550,10 +504,11 @@ mod tests {
             URL_SAFE_NO_PAD.encode(json),
             base64::engine::general_purpose::URL_SAFE.encode(json),
         ] {
-            assert_eq!(decode_base64(&text).as_deref(), Some(&json[..]), "{text}");
+            let address: UploadAddress = decode_field(&text, "UploadAddress").unwrap();
+            assert_eq!(address.bucket.as_deref(), Some("b??>"), "{text}");
         }
         assert!(URL_SAFE_NO_PAD.encode(json).contains(['-', '_']));
-        assert_eq!(decode_base64("not base64!"), None);
+        assert!(decode_field::<UploadAddress>("not base64!", "UploadAddress").is_err());
     }
 
     #[test]
@@ -585,5 +540,90 @@ mod tests {
         assert!(parse_body(b"<html>").is_err());
         assert!(parse_body(b"{\"VideoId\":\"v").is_err());
         assert!(parse_body(b"[]").is_err());
+    }
+
+    #[test]
+    fn a_2xx_error_body_is_read_as_an_error() {
+        let issue = Issue {
+            issued_at: datetime!(2024-01-02 03:04:05 UTC),
+            string_to_sign: None,
+            file_name: "a.mp4",
+            resume_id: None,
+        };
+        let body = br#"{"RequestId":"R","Code":"Throttling.User","Message":"slow"}"#;
+        let err = read(&error::response(200, body, &[]), issue.clone()).unwrap_err();
+        assert_eq!(err.kind(), vod_core::ErrorKind::RateLimited);
+        assert_eq!(err.request_id(), Some("R"));
+        let err = read(&error::response(200, b"<html>", &[]), issue.clone()).unwrap_err();
+        assert_eq!(err.kind(), vod_core::ErrorKind::InvalidResponse);
+        let err = read(
+            &error::response(200, br#"{"RequestId":"R2","VideoId":"v"}"#, &[]),
+            issue,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), vod_core::ErrorKind::InvalidResponse);
+        assert_eq!(err.request_id(), Some("R2"));
+        assert!(err.message().contains("UploadAddress"), "{err}");
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn issue(string_to_sign: Option<&str>) -> Issue<'_> {
+            Issue {
+                issued_at: datetime!(2024-01-02 03:04:05 UTC),
+                string_to_sign,
+                file_name: "a.mp4",
+                resume_id: None,
+            }
+        }
+
+        fn b64(value: &serde_json::Value) -> String {
+            base64::engine::general_purpose::STANDARD.encode(value.to_string())
+        }
+
+        proptest! {
+            #[test]
+            fn on_arbitrary_bytes(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..512), sts in ".{0,64}") {
+                let secrets = ["CAIS+tok/en==", "secret"];
+                let _ = read(&error::response(status, &body, &secrets), issue(Some(&sts)));
+                let _ = error::from_answer(&error::response(status, &body, &secrets), Some(&sts));
+                let _ = decode_field::<UploadAddress>(&String::from_utf8_lossy(&body), "UploadAddress");
+            }
+
+            #[test]
+            fn on_arbitrary_fields(
+                status in prop_oneof![Just(200u16), Just(400), Just(503), 100u16..600],
+                code in ".{0,24}",
+                message in ".{0,200}",
+                endpoint in ".{0,40}",
+                expire in ".{0,30}",
+                expiration in prop_oneof![".{0,12}".prop_map(serde_json::Value::from), any::<i64>().prop_map(serde_json::Value::from), any::<f64>().prop_map(serde_json::Value::from)],
+                raw_auth in ".{0,40}",
+            ) {
+                let secrets = ["CAIS+tok/en=="];
+                let address = serde_json::json!({"Endpoint": endpoint, "Bucket": "b", "FileName": "f", "ObjectPrefix": code});
+                let auth = serde_json::json!({
+                    "AccessKeyId": "STS.x", "AccessKeySecret": "s", "SecurityToken": "t",
+                    "ExpireUTCTime": expire, "Expiration": expiration,
+                });
+                for auth_text in [b64(&auth), raw_auth.clone()] {
+                    let body = serde_json::json!({
+                        "RequestId": "R", "VideoId": "V", "Code": code, "Message": message,
+                        "UploadAddress": b64(&address), "UploadAuth": auth_text,
+                    });
+                    let bytes = serde_json::to_vec(&body).unwrap();
+                    let _ = read(&error::response(status, &bytes, &secrets), issue(Some(&message)));
+                    for cut in [0, bytes.len() / 3, bytes.len() / 2, bytes.len().saturating_sub(1)] {
+                        let _ = read(&error::response(status, &bytes[..cut], &secrets), issue(None));
+                    }
+                }
+                let quoted = format!("x server string to sign is:{message}");
+                let body = serde_json::json!({"Code": "SignatureDoesNotMatch", "Message": quoted});
+                let err = error::from_answer(&error::response(400, &serde_json::to_vec(&body).unwrap(), &secrets), Some(&code));
+                prop_assert!(!err.to_string().contains('\n'));
+            }
+        }
     }
 }

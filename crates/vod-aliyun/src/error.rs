@@ -21,6 +21,8 @@ use vod_core::text::{VENDOR_MESSAGE_CHARS, one_line};
 use vod_core::transport::Response;
 use vod_core::{Error, ErrorKind, VendorDetail};
 
+use crate::api::{ErrorBody, REDACTED_FIELDS};
+
 /// Every error code of the Aliyun VOD notes, with the kind it maps to.
 ///
 /// Rows ending in `*` are prefixes ([`vod_core::error::classify`]): exact rows win, then the
@@ -83,35 +85,15 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("UnsupportedHTTPMethod", ErrorKind::Unsupported),
 ];
 
-/// JSON fields whose values never appear in an excerpt of an answer.
-pub(crate) const REDACTED_FIELDS: &[&str] = &[
-    "UploadAuth",
-    "UploadAddress",
-    "AccessKeySecret",
-    "SecurityToken",
-];
-
 /// What the server quotes before its string to sign in a `SignatureDoesNotMatch` message.
 const SERVER_STRING_TO_SIGN: &str = "server string to sign is:";
 
-/// The kind of an error answer: by code through [`ERROR_CODES`], else by HTTP status
-/// ([`ErrorKind::from_http_status`]).
-pub fn kind_of(code: Option<&str>, http_status: u16) -> ErrorKind {
+/// The kind of an error answer with this HTTP status, code and message: by code through
+/// [`ERROR_CODES`], else by HTTP status ([`ErrorKind::from_http_status`]). Aliyun's codes are
+/// specific enough that the message never decides.
+pub fn kind_of(http_status: u16, code: Option<&str>, _message: Option<&str>) -> ErrorKind {
     code.and_then(|c| vod_core::error::classify(ERROR_CODES, c))
         .unwrap_or_else(|| ErrorKind::from_http_status(http_status))
-}
-
-/// An Aliyun error body. Every field is optional.
-#[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct ErrorBody {
-    #[serde(rename = "RequestId")]
-    pub(crate) request_id: Option<String>,
-    #[serde(rename = "Code")]
-    pub(crate) code: Option<String>,
-    #[serde(rename = "Message")]
-    pub(crate) message: Option<String>,
-    #[serde(rename = "Recommend")]
-    pub(crate) recommend: Option<String>,
 }
 
 /// The redaction for answers to a caller with these secret values (its AccessKey secret and STS
@@ -149,7 +131,7 @@ pub(crate) fn from_body(
     redactor: &Redactor,
 ) -> Error {
     let code = body.code.as_deref().filter(|c| !c.is_empty());
-    let kind = kind_of(code, status);
+    let kind = kind_of(status, code, body.message.as_deref());
     let vendor_message = body.message.as_deref().map(|m| vendor_message(m, redactor));
 
     let message = match code {
@@ -362,7 +344,7 @@ mod tests {
         for &(code, kind) in ERROR_CODES {
             let probe = code.strip_suffix('*').map(|p| format!("{p}Something"));
             let code = probe.as_deref().unwrap_or(code);
-            assert_eq!(kind_of(Some(code), 200), kind, "{code}");
+            assert_eq!(kind_of(200, Some(code), None), kind, "{code}");
         }
     }
 
@@ -385,10 +367,16 @@ mod tests {
 
     #[test]
     fn exact_rows_win_over_prefixes() {
-        assert_eq!(kind_of(Some("MissingSecurityToken"), 400), Unauthenticated);
-        assert_eq!(kind_of(Some("MissingAnything"), 400), InvalidInput);
-        assert_eq!(kind_of(Some("Throttling.Whatever"), 503), RateLimited);
-        assert_eq!(kind_of(Some("Forbidden.Other"), 400), PermissionDenied);
+        assert_eq!(
+            kind_of(400, Some("MissingSecurityToken"), None),
+            Unauthenticated
+        );
+        assert_eq!(kind_of(400, Some("MissingAnything"), None), InvalidInput);
+        assert_eq!(kind_of(503, Some("Throttling.Whatever"), None), RateLimited);
+        assert_eq!(
+            kind_of(400, Some("Forbidden.Other"), None),
+            PermissionDenied
+        );
     }
 
     #[test]
@@ -404,8 +392,12 @@ mod tests {
             (409, InvalidInput),
             (200, InvalidResponse),
         ] {
-            assert_eq!(kind_of(Some("Brand.NewCode"), status), kind, "{status}");
-            assert_eq!(kind_of(None, status), kind, "{status}");
+            assert_eq!(
+                kind_of(status, Some("Brand.NewCode"), None),
+                kind,
+                "{status}"
+            );
+            assert_eq!(kind_of(status, None, None), kind, "{status}");
         }
     }
 

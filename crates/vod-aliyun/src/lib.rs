@@ -75,17 +75,31 @@
 //! canonical form is wrong, by comparing the string to sign the server quotes with ours. No
 //! secret, security token or URL ever enters an error or a log line.
 //!
-//! # Modules
+//! # Layout
 //!
-//! - [`sign`]: the two signatures, as pure functions.
-//! - [`error`]: the error table and how answers become errors.
+//! Both adapters (`vod-aliyun`, `vod-wangsu`) have the same files, and the dependencies between
+//! them run one way, from the top of this list to the pure modules at the bottom:
+//!
+//! - `lib.rs`: these docs and the public names.
+//! - `builder.rs`: [`AliyunProviderBuilder`], from config, the environment or by hand.
+//! - `provider.rs`: [`AliyunProvider`], the trait: validate, then call.
+//! - `client.rs`: one vendor call: sign each attempt, send, read the answer.
+//! - `decode.rs`: an answer becomes a credential ([`read_answer`]).
+//! - [`error`]: the error table ([`error::ERROR_CODES`], [`error::kind_of`]) and how error
+//!   answers become errors.
 //! - [`validate`]: Aliyun's limits, checked before any call.
-//! - [`oss`]: the OSS storage side: signatures, checksums, XML, errors and upload primitives.
+//! - [`sign`]: the two signatures, as pure functions ([`sign::rpc::sign`], [`sign::acs3::sign`]).
+//! - [`api`]: the wire: names, parameters, answer shapes.
+//!
+//! One module is Aliyun's alone: [`oss`], the OSS storage side (signatures, checksums, XML,
+//! errors and the upload primitives), because the bytes of an Aliyun upload go to OSS, a service
+//! with its own protocol. Wangsu's counterpart is its `storage` module.
 
 #![warn(missing_docs)]
 
+pub mod api;
+mod builder;
 mod client;
-mod config;
 mod decode;
 pub mod error;
 pub mod oss;
@@ -93,10 +107,7 @@ mod provider;
 pub mod sign;
 pub mod validate;
 
-pub use client::API_VERSION;
-pub use config::AliyunProviderBuilder;
+pub use api::{API_VERSION, PROVIDER_NAME};
+pub use builder::AliyunProviderBuilder;
 pub use decode::{DEFAULT_LIFETIME, read_answer};
-pub use provider::AliyunProvider;
-
-/// The provider's name, in config and in credentials.
-pub const PROVIDER_NAME: &str = "aliyun";
+pub use provider::{AliyunProvider, IGNORED_FIELDS};

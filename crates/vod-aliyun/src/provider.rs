@@ -7,9 +7,14 @@ use async_trait::async_trait;
 use vod_core::config::AliyunSignature;
 use vod_core::{RefreshRequest, Result, UploadCredential, UploadCredentialProvider, UploadRequest};
 
-use crate::PROVIDER_NAME;
-use crate::client::{CREATE_UPLOAD_VIDEO, Client, REFRESH_UPLOAD_VIDEO};
+use crate::api::{CREATE_UPLOAD_VIDEO, PROVIDER_NAME, REFRESH_UPLOAD_VIDEO};
+use crate::client::Client;
 use crate::validate;
+
+/// The request fields Aliyun has no counterpart for. `resume_id` is not sent (Aliyun resumes on
+/// the OSS side) but the credential keeps it as given; every `CreateUploadVideo` makes a new
+/// video, so `overwrite` means nothing.
+pub const IGNORED_FIELDS: &[&str] = &["resume_id", "overwrite", "wangsu."];
 
 /// Issues and refreshes Aliyun VOD upload credentials (`CreateUploadVideo`,
 /// `RefreshUploadVideo`).
@@ -43,11 +48,6 @@ impl AliyunProvider {
         Self { client }
     }
 
-    #[cfg(test)]
-    pub(crate) fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// The endpoint URL requests go to (`https://vod.cn-shanghai.aliyuncs.com/`).
     pub fn endpoint(&self) -> &str {
         self.client.endpoint.as_str()
@@ -66,39 +66,24 @@ impl UploadCredentialProvider for AliyunProvider {
     }
 
     async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
-        validate::upload_request(request)
+        validate::upload(request)
             .map_err(|e| e.with_context(PROVIDER_NAME, CREATE_UPLOAD_VIDEO))?;
-        log_ignored(request);
+        vod_core::validate::log_ignored(
+            PROVIDER_NAME,
+            &vod_core::validate::ignored_fields(request, IGNORED_FIELDS),
+        );
+        if request.workflow_id.is_some() && request.template.is_some() {
+            tracing::debug!(
+                "both workflow_id and template are set: Aliyun runs the workflow (WorkflowId wins)"
+            );
+        }
         self.client.create_upload_video(request).await
     }
 
     async fn refresh_upload(&self, request: &RefreshRequest) -> Result<UploadCredential> {
-        request
-            .check_provider(PROVIDER_NAME)
-            .and_then(|()| validate::refresh_request(request))
+        validate::refresh(request)
             .map_err(|e| e.with_context(PROVIDER_NAME, REFRESH_UPLOAD_VIDEO))?;
         self.client.refresh_upload_video(request).await
-    }
-}
-
-/// Logs, at debug level, the common fields that Aliyun has no counterpart for.
-fn log_ignored(request: &UploadRequest) {
-    if request.resume_id.is_some() {
-        tracing::debug!(
-            field = "resume_id",
-            "aliyun has no resume id: not sent (the credential keeps it as given)"
-        );
-    }
-    if request.overwrite.is_some() {
-        tracing::debug!(field = "overwrite", "aliyun has no overwrite flag: ignored");
-    }
-    if request.wangsu != vod_core::WangsuOptions::default() {
-        tracing::debug!(field = "wangsu", "wangsu options are ignored by aliyun");
-    }
-    if request.workflow_id.is_some() && request.template.is_some() {
-        tracing::debug!(
-            "both workflow_id and template are set: Aliyun runs the workflow (WorkflowId wins)"
-        );
     }
 }
 
@@ -116,6 +101,19 @@ mod tests {
             .endpoint("http://127.0.0.1:9")
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn ignored_fields_are_named() {
+        let request = UploadRequest::new("a.mp4")
+            .title("t")
+            .resume_id("r")
+            .overwrite(true)
+            .wangsu(vod_core::WangsuOptions::default().domain("d"));
+        assert_eq!(
+            vod_core::validate::ignored_fields(&request, IGNORED_FIELDS),
+            ["resume_id", "overwrite", "wangsu.domain"]
+        );
     }
 
     #[tokio::test]

@@ -21,13 +21,15 @@
 
 use vod_core::{Error, RefreshRequest, Result, UploadRequest, validate};
 
+use crate::api::PROVIDER_NAME;
+
 /// The longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 128;
 /// The longest description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;
 
 /// Checks a create request: the shared rules, then Aliyun's.
-pub fn upload_request(request: &UploadRequest) -> Result<()> {
+pub fn upload(request: &UploadRequest) -> Result<()> {
     request.validate()?;
 
     let title = request.title_or_default();
@@ -83,9 +85,10 @@ pub fn upload_request(request: &UploadRequest) -> Result<()> {
     Ok(())
 }
 
-/// Checks a refresh request: `VideoId` (the media id) must be non-empty, without control
-/// characters.
-pub fn refresh_request(request: &RefreshRequest) -> Result<()> {
+/// Checks a refresh request: it is for this provider (when it names one), and `VideoId` (the
+/// media id) is non-empty, without control characters.
+pub fn refresh(request: &RefreshRequest) -> Result<()> {
+    request.check_provider(PROVIDER_NAME)?;
     request.validate()
 }
 
@@ -119,7 +122,7 @@ mod tests {
     use vod_core::{AliyunOptions, ErrorKind};
 
     fn field_of(req: &UploadRequest) -> String {
-        let err = upload_request(req).expect_err("should be rejected");
+        let err = upload(req).expect_err("should be rejected");
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         err.field().unwrap().to_owned()
     }
@@ -181,15 +184,14 @@ mod tests {
             .description("述".repeat(1024))
             .tags(vec!["t".repeat(32); 16])
             .aliyun(AliyunOptions::default().user_data("{\n  \"Extend\": {\"a\": 1}\n}"));
-        upload_request(&req).unwrap();
+        upload(&req).unwrap();
         // CJK, accents and symbols outside the emoji blocks are fine.
-        upload_request(&UploadRequest::new("x.mp4").title("Café © 2024 → 東京")).unwrap();
+        upload(&UploadRequest::new("x.mp4").title("Café © 2024 → 東京")).unwrap();
     }
 
     #[test]
     fn a_long_file_name_without_title_blames_the_file_name() {
-        let err =
-            upload_request(&UploadRequest::new(format!("{}.mp4", "x".repeat(9996)))).unwrap_err();
+        let err = upload(&UploadRequest::new(format!("{}.mp4", "x".repeat(9996)))).unwrap_err();
         assert_eq!(err.field(), Some("file_name"));
         assert_eq!(
             err.message(),
@@ -207,8 +209,8 @@ mod tests {
 
     #[test]
     fn refresh_needs_a_video_id() {
-        let err = refresh_request(&RefreshRequest::new(" ")).unwrap_err();
+        let err = refresh(&RefreshRequest::new(" ")).unwrap_err();
         assert_eq!(err.field(), Some("media_id"));
-        refresh_request(&RefreshRequest::new("93ab850b4f6f54b6e91d24d81d4d1234")).unwrap();
+        refresh(&RefreshRequest::new("93ab850b4f6f54b6e91d24d81d4d1234")).unwrap();
     }
 }

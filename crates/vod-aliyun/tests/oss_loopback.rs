@@ -5,7 +5,7 @@
 //! the keys of each call (rotated between calls), and how answers become results and errors
 //! through the transport (CRC-64 comparison, OSS XML errors, the `x-oss-err` header, request
 //! ids). The stand-in verifies no signature: the emulator's OSS host does that with its own
-//! code, and the upload tests against it live with the emulator.
+//! code, and the upload tests against it are `oss_storage.rs`.
 
 use std::sync::{Arc, Mutex};
 

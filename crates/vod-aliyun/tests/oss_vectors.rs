@@ -1,8 +1,6 @@
 //! oss2's own signatures of the six upload operations, V1 and V4
-//! (`tests/data/oss2-upload-signature-vectors.json`, a copy of the shared
-//! `oss-upload-signatures.json`: oss2 2.19.1, clock frozen, requests captured before sending),
-//! and the CRC-64 checksums of `tests/data/oss-upload-checksum-vectors.json` (a copy of the
-//! shared `upload-checksums.json`, checked against oss2's `Crc64`).
+//! (`testdata/vectors/oss-upload-signatures.json`: oss2 2.19.1, clock frozen, requests captured before sending),
+//! and the CRC-64 checksums of `testdata/vectors/upload-checksums.json` (checked against oss2's `Crc64`).
 //!
 //! Every vector is checked byte for byte: the URL oss2 sent, every header it sent (the ones
 //! the operation sets plus the ones signing adds, nothing more), the string to sign and, for
@@ -20,8 +18,14 @@ use vod_aliyun::oss::{
 };
 use vod_core::{HttpConfig, Secret};
 
-const SIGNATURES: &str = include_str!("data/oss2-upload-signature-vectors.json");
-const CHECKSUMS: &str = include_str!("data/oss-upload-checksum-vectors.json");
+const SIGNATURES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/vectors/oss-upload-signatures.json"
+));
+const CHECKSUMS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/vectors/upload-checksums.json"
+));
 
 /// Headers that signing adds; the rest of a vector's headers are the operation's own.
 const ADDED_BY_SIGNING: &[&str] = &[

@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use vod_aliyun::sign::{acs3, encode, rpc};
+use vod_core::Secret;
+
+#[path = "support/signer_inputs.rs"]
+mod signer_inputs;
 
 const RPC_VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -80,13 +84,17 @@ fn check_rpc(v: &Value) {
     let sts = rpc::string_to_sign(method, &params);
     assert_eq!(sts, expected_sts, "{name}: string to sign");
     assert_eq!(
-        rpc::signature(&sts, secret),
+        rpc::signature(&sts, &Secret::new(secret)),
         str_field(v, "signature"),
         "{name}: signature"
     );
+    let inputs = signer_inputs::rpc_inputs(&params, secret)
+        .unwrap_or_else(|| panic!("{name}: the common parameters are not rpc::sign's"));
+    let signed = rpc::sign(method, &inputs.parts, &inputs.key, inputs.at, &inputs.nonce);
+    assert_eq!(signed.string_to_sign, expected_sts, "{name}: sign");
     assert_eq!(
-        rpc::sign(method, &params, secret),
-        str_field(v, "signature"),
+        signed.query_param("Signature"),
+        Some(str_field(v, "signature")),
         "{name}: sign"
     );
 }
@@ -146,13 +154,28 @@ fn check_acs3(v: &Value) {
     let ak = str_field(v, "access_key_id");
     let secret = str_field(v, "access_key_secret");
     let expected_auth = str_field(v, "authorization");
+    let inputs = signer_inputs::acs3_inputs(&headers, body, ak, secret)
+        .unwrap_or_else(|| panic!("{name}: the x-acs headers are not acs3::sign's"));
+    let signed = acs3::sign(
+        &acs3::SignableRequest {
+            headers: &inputs.parts,
+            ..request
+        },
+        &inputs.key,
+        inputs.at,
+        &inputs.nonce,
+    );
+    assert_eq!(signed.string_to_sign, sts, "{name}: sign");
     assert_eq!(
-        acs3::authorization(&request, ak, secret),
-        expected_auth,
+        signed.header("authorization"),
+        Some(expected_auth),
         "{name}: authorization"
     );
     assert!(
-        expected_auth.ends_with(&format!(",Signature={}", acs3::signature(&sts, secret))),
+        expected_auth.ends_with(&format!(
+            ",Signature={}",
+            acs3::signature(&sts, &Secret::new(secret))
+        )),
         "{name}: signature"
     );
 }

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::{RefreshRequest, Secret};
+use crate::{RefreshRequest, Secret, SigningKey};
 
 /// A credential for uploading one video.
 ///
@@ -48,17 +48,16 @@ pub struct UploadCredential {
 }
 
 impl UploadCredential {
-    /// Assembles a credential. Adapters call this; apps receive credentials from providers.
-    #[allow(clippy::too_many_arguments)]
+    /// Assembles a credential from what every credential has: the issuing provider, the media
+    /// id, the target and its validity. The rest is set with [`with_file_name`](Self::with_file_name),
+    /// [`with_request_id`](Self::with_request_id) and [`with_resume_id`](Self::with_resume_id).
+    /// Adapters call this; apps receive credentials from providers.
     pub fn new(
         provider: impl Into<String>,
         media_id: impl Into<String>,
         target: UploadTarget,
         issued_at: OffsetDateTime,
         expires_at: OffsetDateTime,
-        request_id: Option<String>,
-        file_name: impl Into<String>,
-        resume_id: Option<String>,
     ) -> Self {
         Self {
             provider: provider.into(),
@@ -66,10 +65,28 @@ impl UploadCredential {
             target,
             issued_at,
             expires_at,
-            request_id,
-            file_name: file_name.into(),
-            resume_id,
+            request_id: None,
+            file_name: String::new(),
+            resume_id: None,
         }
+    }
+
+    /// Sets the original file name.
+    pub fn with_file_name(mut self, file_name: impl Into<String>) -> Self {
+        self.file_name = file_name.into();
+        self
+    }
+
+    /// Sets the vendor's request id of the call that issued it.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// Sets the resume id the upload was created with.
+    pub fn with_resume_id(mut self, resume_id: Option<String>) -> Self {
+        self.resume_id = resume_id;
+        self
     }
 
     /// The request that refreshes this credential.
@@ -169,40 +186,45 @@ pub struct OssTarget {
 }
 
 impl OssTarget {
-    /// Assembles a target. Adapters call this.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        endpoint: impl Into<String>,
-        bucket: impl Into<String>,
-        object_key: impl Into<String>,
-        object_prefix: Option<String>,
-        region: Option<String>,
-        access_key_id: impl Into<String>,
-        access_key_secret: Secret,
-        security_token: Secret,
-    ) -> Self {
-        Self {
-            endpoint: endpoint.into(),
-            bucket: bucket.into(),
-            object_key: object_key.into(),
-            object_prefix,
-            region,
-            access_key_id: access_key_id.into(),
-            access_key_secret,
-            security_token,
-        }
+    /// A builder: every field is named, so a bucket and an object key (or a region and a prefix)
+    /// cannot be swapped silently. Adapters call this.
+    ///
+    /// ```
+    /// # use vod_core::{OssTarget, Secret, SigningKey};
+    /// let t = OssTarget::builder()
+    ///     .endpoint("https://oss-cn-shanghai.aliyuncs.com")
+    ///     .bucket("outin-1")
+    ///     .object_key("sv/a.mp4")
+    ///     .region(Some("cn-shanghai".into()))
+    ///     .sts_key(SigningKey::new("STS.id", "s").with_token(Some(Secret::new("t"))))
+    ///     .build()?;
+    /// assert_eq!(t.bucket, "outin-1");
+    /// assert_eq!(t.security_token.expose(), "t");
+    /// # Ok::<(), vod_core::Error>(())
+    /// ```
+    pub fn builder() -> OssTargetBuilder {
+        OssTargetBuilder::default()
+    }
+
+    /// The STS key of this target, for signing storage requests.
+    pub fn sts_key(&self) -> SigningKey {
+        SigningKey::new(self.access_key_id.clone(), self.access_key_secret.clone())
+            .with_token(Some(self.security_token.clone()))
     }
 
     /// The object's URL in OSS's virtual-host style, `{scheme}://{bucket}.{endpoint host}/{key}`:
     /// where a PutObject or multipart upload goes.
     ///
     /// ```
-    /// # use vod_core::{OssTarget, Secret};
-    /// let t = OssTarget::new(
-    ///     "https://oss-cn-shanghai.aliyuncs.com", "outin-1", "sv/a b.mp4", None, None,
-    ///     "STS.id", Secret::new("s"), Secret::new("t"),
-    /// );
+    /// # use vod_core::{OssTarget, Secret, SigningKey};
+    /// let t = OssTarget::builder()
+    ///     .endpoint("https://oss-cn-shanghai.aliyuncs.com")
+    ///     .bucket("outin-1")
+    ///     .object_key("sv/a b.mp4")
+    ///     .sts_key(SigningKey::new("STS.id", "s").with_token(Some(Secret::new("t"))))
+    ///     .build()?;
     /// assert_eq!(t.object_url(), "https://outin-1.oss-cn-shanghai.aliyuncs.com/sv/a%20b.mp4");
+    /// # Ok::<(), vod_core::Error>(())
     /// ```
     pub fn object_url(&self) -> String {
         let (scheme, host) = match self.endpoint.split_once("://") {
@@ -228,6 +250,73 @@ impl OssTarget {
     }
 }
 
+/// Builds an [`OssTarget`]; see [`OssTarget::builder`]. Its `Debug` shows no secret.
+#[derive(Debug, Clone, Default)]
+pub struct OssTargetBuilder {
+    endpoint: Option<String>,
+    bucket: Option<String>,
+    object_key: Option<String>,
+    object_prefix: Option<String>,
+    region: Option<String>,
+    sts_key: Option<SigningKey>,
+}
+
+impl OssTargetBuilder {
+    /// The OSS endpoint URL (required).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The bucket (required).
+    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.bucket = Some(bucket.into());
+        self
+    }
+
+    /// The object key to write (required).
+    pub fn object_key(mut self, object_key: impl Into<String>) -> Self {
+        self.object_key = Some(object_key.into());
+        self
+    }
+
+    /// The key prefix for HLS segment uploads, if any.
+    pub fn object_prefix(mut self, object_prefix: Option<String>) -> Self {
+        self.object_prefix = object_prefix;
+        self
+    }
+
+    /// The OSS region, if known.
+    pub fn region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// The STS key id, secret and security token (required, token included).
+    pub fn sts_key(mut self, key: SigningKey) -> Self {
+        self.sts_key = Some(key);
+        self
+    }
+
+    /// The target, or an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) error
+    /// naming the first required part that is missing.
+    pub fn build(self) -> crate::Result<OssTarget> {
+        let missing = |field: &str| crate::Error::invalid_input(field, "is required");
+        let key = self.sts_key.ok_or_else(|| missing("sts_key"))?;
+        let security_token = key.token.ok_or_else(|| missing("sts_key.token"))?;
+        Ok(OssTarget {
+            endpoint: self.endpoint.ok_or_else(|| missing("endpoint"))?,
+            bucket: self.bucket.ok_or_else(|| missing("bucket"))?,
+            object_key: self.object_key.ok_or_else(|| missing("object_key"))?,
+            object_prefix: self.object_prefix,
+            region: self.region,
+            access_key_id: key.id,
+            access_key_secret: key.secret,
+            security_token,
+        })
+    }
+}
+
 /// A Wangsu storage upload target with its upload token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -245,21 +334,33 @@ pub struct WangsuStorageTarget {
 }
 
 impl WangsuStorageTarget {
-    /// Assembles a target. Adapters call this.
+    /// Assembles a target from what every Wangsu target has; set the bucket and HTTP-DNS
+    /// server with [`with_bucket`](Self::with_bucket) and
+    /// [`with_http_dns_server`](Self::with_http_dns_server). Adapters call this.
     pub fn new(
         upload_url: impl Into<String>,
         upload_token: Secret,
         file_key: impl Into<String>,
-        bucket: Option<String>,
-        http_dns_server: Option<String>,
     ) -> Self {
         Self {
             upload_url: upload_url.into(),
             upload_token,
             file_key: file_key.into(),
-            bucket,
-            http_dns_server,
+            bucket: None,
+            http_dns_server: None,
         }
+    }
+
+    /// Sets the bucket, when the vendor sent it.
+    pub fn with_bucket(mut self, bucket: Option<String>) -> Self {
+        self.bucket = bucket;
+        self
+    }
+
+    /// Sets the HTTP-DNS server, when the vendor sent one.
+    pub fn with_http_dns_server(mut self, http_dns_server: Option<String>) -> Self {
+        self.http_dns_server = http_dns_server;
+        self
     }
 }
 
@@ -272,41 +373,43 @@ pub(crate) mod tests {
         UploadCredential::new(
             "aliyun",
             "93ab850b4f6f54b6e91d24d81d4d1234",
-            UploadTarget::Oss(OssTarget::new(
-                "https://oss-cn-shanghai.aliyuncs.com",
-                "outin-0123",
-                "sv/a/a.mp4",
-                None,
-                Some("cn-shanghai".into()),
-                "STS.NTestAccessKeyId",
-                Secret::new("TestAccessKeySecret"),
-                Secret::new("CAIS+test/token=="),
-            )),
+            UploadTarget::Oss(
+                OssTarget::builder()
+                    .endpoint("https://oss-cn-shanghai.aliyuncs.com")
+                    .bucket("outin-0123")
+                    .object_key("sv/a/a.mp4")
+                    .region(Some("cn-shanghai".into()))
+                    .sts_key(
+                        SigningKey::new("STS.NTestAccessKeyId", "TestAccessKeySecret")
+                            .with_token(Some(Secret::new("CAIS+test/token=="))),
+                    )
+                    .build()
+                    .unwrap(),
+            ),
             datetime!(2024-01-02 03:04:05 UTC),
             datetime!(2024-01-02 03:54:05 UTC),
-            Some("25818875-5F78".into()),
-            "a.mp4",
-            None,
         )
+        .with_request_id(Some("25818875-5F78".into()))
+        .with_file_name("a.mp4")
     }
 
     pub(crate) fn sample_wangsu() -> UploadCredential {
         UploadCredential::new(
             "wangsu",
             "0123456789abcdef0123456789abcdef",
-            UploadTarget::WangsuStorage(WangsuStorageTarget::new(
-                "https://upload.cloudv.haplat.net",
-                Secret::new("UMU:OWFlZDNi:eyJzY29wZSI6"),
-                "video/test.mp4",
-                Some("mybucket".into()),
-                None,
-            )),
+            UploadTarget::WangsuStorage(
+                WangsuStorageTarget::new(
+                    "https://upload.cloudv.haplat.net",
+                    Secret::new("UMU:OWFlZDNi:eyJzY29wZSI6"),
+                    "video/test.mp4",
+                )
+                .with_bucket(Some("mybucket".into())),
+            ),
             datetime!(2024-01-02 03:04:05 UTC),
             datetime!(2024-01-02 04:04:05 UTC),
-            None,
-            "test.mp4",
-            Some("fedcba9876543210fedcba9876543210".into()),
         )
+        .with_file_name("test.mp4")
+        .with_resume_id(Some("fedcba9876543210fedcba9876543210".into()))
     }
 
     #[test]
@@ -343,6 +446,31 @@ pub(crate) mod tests {
             req.resume_id.as_deref(),
             Some("fedcba9876543210fedcba9876543210")
         );
+    }
+
+    #[test]
+    fn an_oss_target_needs_every_required_part() {
+        let key = || SigningKey::new("STS.id", "s").with_token(Some(Secret::new("t")));
+        let full = || {
+            OssTarget::builder()
+                .endpoint("https://e")
+                .bucket("b")
+                .object_key("k")
+                .sts_key(key())
+        };
+        assert!(full().build().is_ok());
+        let err = full()
+            .sts_key(SigningKey::new("STS.id", "s"))
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), Some("sts_key.token"));
+        let err = OssTarget::builder()
+            .bucket("b")
+            .object_key("k")
+            .sts_key(key())
+            .build();
+        assert_eq!(err.unwrap_err().field(), Some("endpoint"));
+        assert!(!format!("{:?}", full()).contains("\"s\""));
     }
 
     #[test]

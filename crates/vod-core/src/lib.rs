@@ -13,6 +13,9 @@
 //!   request id and HTTP status for support.
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
+//! - [`SigningKey`] and [`SignedParts`]: what every vendor signer takes and returns, so all
+//!   signers have one shape; [`ClientOptions`]: the HTTP, clock and nonce settings every
+//!   provider builder embeds.
 //! - [`ticket`]: refresh tickets, so a credential service refreshes only uploads it created.
 //! - [`transport`], [`endpoint`], [`expiry`], [`redact`], [`text`] and [`validate`]: the pieces
 //!   every adapter shares, so adapters only say how their vendor signs, what it accepts and what
@@ -29,10 +32,12 @@ pub mod endpoint;
 pub mod error;
 pub mod expiry;
 pub mod layer;
+mod options;
 mod provider;
 pub mod redact;
 mod request;
 pub mod secret;
+mod signing;
 pub mod text;
 pub mod ticket;
 pub mod transport;
@@ -43,13 +48,17 @@ pub use clock::{
     Clock, FixedClock, NonceSource, OffsetClock, RandomNonce, SkewCorrectedClock, SystemClock,
 };
 pub use config::{Config, HttpConfig, ProviderName};
-pub use credential::{OssTarget, UploadCredential, UploadTarget, WangsuStorageTarget};
+pub use credential::{
+    OssTarget, OssTargetBuilder, UploadCredential, UploadTarget, WangsuStorageTarget,
+};
 pub use error::{Error, ErrorKind, Result, VendorDetail};
+pub use options::ClientOptions;
 pub use provider::UploadCredentialProvider;
 pub use request::{
     AliyunOptions, MAX_TAG_CHARS, MAX_TAGS, RefreshRequest, UploadRequest, WangsuOptions,
 };
 pub use secret::Secret;
+pub use signing::{SignedParts, SigningKey};
 
 /// Re-exported so adapters and apps name the same `time` types.
 pub use time;

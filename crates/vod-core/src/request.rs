@@ -135,6 +135,31 @@ impl UploadRequest {
         }
     }
 
+    /// The optional fields that are set, by name (`title`, `tags`, `aliyun.cover_url`,
+    /// `wangsu.domain`, ...), in declaration order. An adapter names from these the ones its
+    /// vendor has no counterpart for.
+    ///
+    /// ```
+    /// use vod_core::{UploadRequest, WangsuOptions};
+    /// let req = UploadRequest::new("a.mp4").title("T").wangsu(WangsuOptions::default().domain("d"));
+    /// assert_eq!(req.set_fields(), ["title", "wangsu.domain"]);
+    /// ```
+    pub fn set_fields(&self) -> Vec<&'static str> {
+        let mut fields = set_names(&[
+            ("title", self.title.is_some()),
+            ("file_size", self.file_size.is_some()),
+            ("description", self.description.is_some()),
+            ("tags", !self.tags.is_empty()),
+            ("workflow_id", self.workflow_id.is_some()),
+            ("template", self.template.is_some()),
+            ("resume_id", self.resume_id.is_some()),
+            ("overwrite", self.overwrite.is_some()),
+        ]);
+        fields.extend(self.aliyun.set_fields());
+        fields.extend(self.wangsu.set_fields());
+        fields
+    }
+
     /// Checks the rules every vendor shares. Adapters add their own limits on top.
     ///
     /// The file name must be non-empty with an extension; no text field may hold control
@@ -202,6 +227,18 @@ pub struct AliyunOptions {
 }
 
 impl AliyunOptions {
+    /// The options that are set, by their request field name (`aliyun.cover_url`, ...): what an
+    /// adapter for another vendor names when it says it ignores them.
+    pub fn set_fields(&self) -> Vec<&'static str> {
+        set_names(&[
+            ("aliyun.cover_url", self.cover_url.is_some()),
+            ("aliyun.cate_id", self.cate_id.is_some()),
+            ("aliyun.user_data", self.user_data.is_some()),
+            ("aliyun.storage_location", self.storage_location.is_some()),
+            ("aliyun.app_id", self.app_id.is_some()),
+        ])
+    }
+
     /// Sets `CoverURL`.
     pub fn cover_url(mut self, url: impl Into<String>) -> Self {
         self.cover_url = Some(url.into());
@@ -247,6 +284,18 @@ pub struct WangsuOptions {
 }
 
 impl WangsuOptions {
+    /// The options that are set, by their request field name (`wangsu.domain`, ...): what an
+    /// adapter for another vendor names when it says it ignores them.
+    pub fn set_fields(&self) -> Vec<&'static str> {
+        set_names(&[
+            ("wangsu.domain", self.domain.is_some()),
+            ("wangsu.category_names", self.category_names.is_some()),
+            ("wangsu.watermark_name", self.watermark_name.is_some()),
+            ("wangsu.subtitle_id", self.subtitle_id.is_some()),
+            ("wangsu.subtitle", self.subtitle.is_some()),
+        ])
+    }
+
     /// Sets `domain`.
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
@@ -272,6 +321,13 @@ impl WangsuOptions {
         self.subtitle = Some(value.into());
         self
     }
+}
+
+fn set_names(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .filter_map(|&(name, set)| set.then_some(name))
+        .collect()
 }
 
 /// A request for a fresh credential for an upload already created.

@@ -33,6 +33,45 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// Decodes base64 in any form a vendor (or a proxy re-encoding its answer) may send: the
+/// standard or the URL-safe alphabet, with or without padding, with line breaks or spaces, with
+/// non-zero trailing bits. `None` when it is not base64 in any of these forms.
+///
+/// Adapters read vendor fields with it (Aliyun's `UploadAddress`/`UploadAuth`, the policy of a
+/// Wangsu upload token): nothing is lost by being lenient there.
+///
+/// ```
+/// use vod_core::text::decode_base64_lenient;
+/// assert_eq!(decode_base64_lenient("aGk/Pz4=").as_deref(), Some(&b"hi??>"[..]));
+/// assert_eq!(decode_base64_lenient("aGk_Pz4").as_deref(), Some(&b"hi??>"[..]));
+/// assert_eq!(decode_base64_lenient("aGk/\nPz4").as_deref(), Some(&b"hi??>"[..]));
+/// assert_eq!(decode_base64_lenient("not base64!"), None);
+/// ```
+pub fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    // The usual text is plain standard base64: decode it as it is, without a copy.
+    if let Ok(bytes) = LENIENT.decode(text.as_bytes()) {
+        return Some(bytes);
+    }
+    let normalised: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    LENIENT.decode(&normalised).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

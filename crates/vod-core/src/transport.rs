@@ -84,8 +84,8 @@ pub struct Outgoing {
     pub url: String,
     /// Headers to send, exactly as signed.
     pub headers: Vec<(&'static str, String)>,
-    /// The body bytes, exactly as signed.
-    pub body: Vec<u8>,
+    /// The body bytes, exactly as signed. `Bytes`, so that a retry resends them without a copy.
+    pub body: bytes::Bytes,
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -295,11 +295,14 @@ impl Transport {
     /// Performs one vendor call: builds and signs a request with a fresh time and nonce, sends it,
     /// and reads the answer with `parse`. When the vendor rejects the timestamp and says its own
     /// time, corrects the clock and tries once more.
-    pub async fn call<T>(
+    ///
+    /// `build` returns the request and a context of its own choosing (the attempt's string to
+    /// sign, its time); `parse` receives the context of the attempt whose answer it reads.
+    pub async fn call<T, C>(
         &self,
         operation: &'static str,
-        build: impl Fn(&Attempt) -> Result<Outgoing>,
-        parse: impl Fn(&Response) -> Result<T>,
+        build: impl Fn(&Attempt) -> Result<(Outgoing, C)>,
+        parse: impl Fn(&Response, &C) -> Result<T>,
     ) -> Result<T> {
         let mut local = 1;
         loop {
@@ -308,7 +311,8 @@ impl Transport {
                 now: self.clock.now(),
                 nonce: self.nonces.nonce(),
             };
-            let outgoing = build(&attempt)?;
+            let (outgoing, context) = build(&attempt)?;
+            let parse = |response: &Response| parse(response, &context);
             let result = self
                 .exchange(operation, attempt.number, outgoing, &parse)
                 .await;
@@ -471,7 +475,7 @@ mod tests {
             method: reqwest::Method::POST,
             url: "http://h/?SecurityToken=CAIStoken&Signature=sig".into(),
             headers: vec![("x-acs-security-token", "CAIStoken".into())],
-            body: b"{\"secret\":\"s3cr3t\"}".to_vec(),
+            body: bytes::Bytes::from_static(b"{\"secret\":\"s3cr3t\"}"),
         };
         let text = format!("{out:?}");
         assert!(

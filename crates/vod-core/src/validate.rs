@@ -66,6 +66,38 @@ pub fn file_stem(file_name: &str) -> &str {
     }
 }
 
+/// The optional request fields of `request` that a vendor has no counterpart for: the set ones
+/// ([`UploadRequest::set_fields`](crate::UploadRequest::set_fields)) that are named in `unsupported`
+/// or start with an entry ending in `.` (`"aliyun."` for every Aliyun option).
+///
+/// ```
+/// use vod_core::{UploadRequest, validate::ignored_fields};
+/// let req = UploadRequest::new("a.mp4").title("T").resume_id("r");
+/// assert_eq!(ignored_fields(&req, &["resume_id", "overwrite", "wangsu."]), ["resume_id"]);
+/// ```
+pub fn ignored_fields(request: &crate::UploadRequest, unsupported: &[&str]) -> Vec<&'static str> {
+    request
+        .set_fields()
+        .into_iter()
+        .filter(|field| {
+            unsupported
+                .iter()
+                .any(|u| *field == *u || (u.ends_with('.') && field.starts_with(u)))
+        })
+        .collect()
+}
+
+/// Logs at debug level the request fields `provider` ignores ([`ignored_fields`]), if any.
+pub fn log_ignored(provider: &str, fields: &[&'static str]) {
+    if !fields.is_empty() {
+        tracing::debug!(
+            provider,
+            fields = ?fields,
+            "{provider} has no counterpart for these request fields; they are not sent"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

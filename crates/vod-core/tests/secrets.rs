@@ -24,22 +24,22 @@ fn credentials() -> Vec<UploadCredential> {
         UploadCredential::new(
             "aliyun",
             "v1",
-            UploadTarget::Oss(OssTarget::new(
-                "https://oss-cn-shanghai.aliyuncs.com",
-                "b",
-                "k.mp4",
-                None,
-                None,
-                "STS.id",
-                Secret::new("StsSecretValue"),
-                Secret::new("CAISsecurityTokenValue"),
-            )),
+            UploadTarget::Oss(
+                OssTarget::builder()
+                    .endpoint("https://oss-cn-shanghai.aliyuncs.com")
+                    .bucket("b")
+                    .object_key("k.mp4")
+                    .sts_key(
+                        SigningKey::new("STS.id", "StsSecretValue")
+                            .with_token(Some(Secret::new("CAISsecurityTokenValue"))),
+                    )
+                    .build()
+                    .unwrap(),
+            ),
             t,
             t,
-            None,
-            "k.mp4",
-            None,
-        ),
+        )
+        .with_file_name("k.mp4"),
         UploadCredential::new(
             "wangsu",
             "v2",
@@ -47,15 +47,12 @@ fn credentials() -> Vec<UploadCredential> {
                 "https://upload.example",
                 Secret::new("UploadTokenValue"),
                 "k.mp4",
-                None,
-                None,
             )),
             t,
             t,
-            None,
-            "k.mp4",
-            Some("r".into()),
-        ),
+        )
+        .with_file_name("k.mp4")
+        .with_resume_id(Some("r".into())),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! The admin paths under `/__emulator/`, served by both servers, so programs that are not
+//! The admin paths under `/__emulator/`, served by every server, so programs that are not
 //! written in Rust (the SDK cross-checks, the CLI's users) can steer the emulator too.
 //!
 //! They act through an [`EmulatorHandle`] on the same state, so they behave exactly like the

@@ -2,8 +2,7 @@
 //! (crates/vod-cli) can offer the same thing by flattening [`Args`] and calling [`run_until`].
 //!
 //! On start it prints `KEY=value` lines on stdout, easy to read for people and for scripts that
-//! spawn it: the base URLs, the storage directory (unless `--storage digest`) and, last, the
-//! access key ids (never secrets).
+//! spawn it: the four base URLs and, last, the access key ids (never secrets).
 //!
 //! ```text
 //! $ vod-emulator --key my-ak:my-secret
@@ -218,6 +217,34 @@ mod tests {
         assert!(Args::try_parse_from(["vod-emulator", "--key", ":s"]).is_err());
     }
 
+    #[test]
+    fn storage_and_short_lifetimes() {
+        let config = Args::try_parse_from([
+            "vod-emulator",
+            "--sts-ttl",
+            "5",
+            "--token-ttl",
+            "7",
+            "--storage",
+            "digest",
+        ])
+        .unwrap()
+        .config();
+        assert_eq!(config.aliyun_credential_ttl, Duration::from_secs(5));
+        assert_eq!(config.wangsu_token_ttl, Duration::from_secs(7));
+        assert_eq!(config.storage, Storage::Digest);
+        let kept = Args::try_parse_from(["vod-emulator", "--storage-dir", "/tmp/kept"])
+            .unwrap()
+            .config();
+        assert_eq!(kept.storage, Storage::Dir(PathBuf::from("/tmp/kept")));
+        let default = Args::try_parse_from(["vod-emulator"]).unwrap().config();
+        assert_eq!(default.storage, Storage::TempDir);
+        assert!(
+            Args::try_parse_from(["vod-emulator", "--storage", "digest", "--storage-dir", "d"])
+                .is_err()
+        );
+    }
+
     #[tokio::test]
     async fn prints_urls_and_ids_but_no_secrets() {
         let args = Args::try_parse_from([
@@ -243,6 +270,14 @@ mod tests {
         );
         assert!(
             out.contains("VOD_EMULATOR_WANGSU_URL=http://127.0.0.1:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("VOD_EMULATOR_OSS_URL=http://127.0.0.1:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("VOD_EMULATOR_WANGSU_UPLOAD_URL=http://127.0.0.1:"),
             "{out}"
         );
         assert!(out.contains("VOD_EMULATOR_KEYS=ak-one\n"), "{out}");

@@ -44,8 +44,8 @@
 //!   [`wangsu`]).
 //! - [Faults](Fault) queued per vendor, [call counters](EmulatorHandle::calls), and a
 //!   [skewable clock](EmulatorHandle::set_clock_skew) that also drives the `Date` header.
-//!
-//! - The upload hosts: Aliyun OSS (PutObject and multipart upload, signed V1 or V4 with the STS
+//! - The upload hosts, each on its own port ([`Emulator::oss_url`],
+//!   [`Emulator::wangsu_upload_url`]): Aliyun OSS (PutObject and multipart upload, signed V1 or V4 with the STS
 //!   key a `CreateUploadVideo` issued; see [`oss`]) and Wangsu storage (form upload and
 //!   mkblk/bput/mkfile with the `getUploadToken` token; see [`wcs`]), storing into a directory or
 //!   only digests ([`storage`]), with their own [faults](StorageFault).
@@ -55,7 +55,7 @@
 //!
 //! # Admin paths
 //!
-//! Both servers also serve, without signature and without counting:
+//! All four servers also serve, without signature and without counting:
 //!
 //! | method and path | does |
 //! |---|---|
@@ -64,7 +64,7 @@
 //! | `DELETE /__emulator/faults` | forgets every queued fault; 204 |
 //! | `GET /__emulator/calls` | `{"calls": {"AliyunCreateUploadVideo": 1, ...}, "total": 1}` |
 //! | `DELETE /__emulator/calls` | sets the counters back to zero; 204 |
-//! | `GET /__emulator/storage` | the stored objects: `[{"vendor": "oss"\|"wangsu", "bucket", "key", "size", "md5"}]` |
+//! | `GET /__emulator/storage` | the stored objects: `[{"vendor": "oss"\|"wangsu", "bucket", "key", "size", "md5"}]` (`md5` is lower-case hex; `null` only in the digest-mode case [`storage`] describes) |
 //! | `POST /__emulator/storage/faults` | queues the [`StorageFault`] in the JSON body; 204, or 400 `{"error"}` |
 //! | `GET /__emulator/storage/faults` | the queued storage faults as a JSON list |
 //! | `DELETE /__emulator/storage/faults` | forgets every queued storage fault; 204 |

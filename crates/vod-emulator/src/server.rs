@@ -1,7 +1,8 @@
-//! Starting, serving and stopping the two HTTP servers of an emulator.
+//! Starting, serving and stopping the four HTTP servers of an emulator.
 //!
-//! Each vendor gets its own listener, because clients are configured with one base URL per
-//! vendor and both APIs live at fixed paths. The servers run our own accept loop on hyper rather
+//! Each vendor API and each upload host gets its own listener, because clients are configured
+//! with one base URL per vendor API or upload host, each with its own fixed paths (an OSS
+//! object path could be anything). The servers run our own accept loop on hyper rather
 //! than `axum::serve`: only the owner of the connection can close it without a response, which is
 //! what the [`DropConnection`](crate::FaultKind::DropConnection) fault needs. Every request
 //! carries a [`ConnectionKiller`] for its connection; the fault code fires it and the connection
@@ -48,9 +49,10 @@ async fn bind(addr: SocketAddr, vendor: &str) -> io::Result<TcpListener> {
 /// How long [`Emulator::shutdown`] lets requests in flight finish before cutting them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
-/// A running emulator: an Aliyun VOD server and a Wangsu Cloud VoD server on loopback.
+/// A running emulator on loopback: the Aliyun VOD and Wangsu Cloud VoD APIs, and the OSS and
+/// Wangsu storage upload hosts.
 ///
-/// Dropping it stops both servers at once (their tasks are aborted); [`Emulator::shutdown`]
+/// Dropping it stops all four servers at once (their tasks are aborted); [`Emulator::shutdown`]
 /// stops them gracefully and waits until the ports are closed.
 ///
 /// ```no_run
@@ -163,7 +165,7 @@ impl Emulator {
     }
 
     /// Stops accepting connections, lets requests in flight finish (for up to a second), closes
-    /// idle keep-alive connections and returns once both servers have stopped.
+    /// idle keep-alive connections and returns once all four servers have stopped.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         for task in mem::take(&mut self.tasks) {

@@ -1,8 +1,8 @@
-//! The state both servers of one emulator share: keys, clock, fault queues, call counters and
-//! each vendor's store of issued videos.
+//! The state the servers of one emulator share: keys, clock, fault queues, call counters and
+//! each vendor's store of issued videos, STS keys, uploads in progress and stored objects.
 //!
-//! One `Arc<Shared>` is the axum state of both routers and the inside of every
-//! [`EmulatorHandle`](crate::EmulatorHandle), so steering through a handle or through either
+//! One `Arc<Shared>` is the axum state of every router and the inside of every
+//! [`EmulatorHandle`](crate::EmulatorHandle), so steering through a handle or through any
 //! server's admin path acts on the same emulator.
 
 use std::collections::HashMap;

@@ -28,13 +28,12 @@
 //! Nothing here panics on any input; unreadable answers become errors quoting a short excerpt
 //! with the upload token redacted.
 
-use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use vod_core::endpoint::with_scheme;
-use vod_core::redact::Redactor;
 use vod_core::transport::Response;
 use vod_core::{Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarget};
 
+use crate::api::{Code, Data, Envelope, PROVIDER_NAME, REQUEST_ID_HEADERS, Text};
 use crate::error;
 use crate::token::TokenError;
 
@@ -45,110 +44,34 @@ use crate::token::TokenError;
 /// extra Get Video Upload Token call (300 are allowed per 5 minutes). So the guess is short.
 pub const FALLBACK_LIFETIME: Duration = Duration::minutes(30);
 
-/// JSON fields whose values never appear in error excerpts.
-pub(crate) const REDACTED_FIELDS: &[&str] = &["uploadToken"];
-
-/// How answers are redacted before an error quotes them: the upload token's field. (The caller's
-/// secret key is never sent, so no answer can echo it.)
-pub(crate) fn redactor() -> Redactor {
-    Redactor::new().fields(REDACTED_FIELDS)
-}
-
-/// The provider name credentials carry.
-pub(crate) const PROVIDER: &str = "wangsu";
-
-/// What the credential carries besides what the answer says.
+/// What reading an answer needs besides the answer: what the credential keeps from the request,
+/// and when the attempt that got the answer signed.
 #[derive(Debug, Clone)]
 pub(crate) struct Issue<'a> {
-    /// The time of issue (the transport's corrected clock when the answer arrived).
-    pub issued_at: OffsetDateTime,
-    /// The vendor request id from the response headers.
-    pub request_id: Option<String>,
+    /// When the request was signed (by the corrected clock): the issue time.
+    pub(crate) issued_at: OffsetDateTime,
     /// The `originFileName` sent.
-    pub file_name: &'a str,
+    pub(crate) file_name: &'a str,
     /// The `fileId` sent.
-    pub resume_id: &'a str,
-}
-
-/// `code`: an integer or a string.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Code {
-    Number(serde_json::Number),
-    Text(String),
-}
-
-impl Code {
-    fn text(&self) -> String {
-        match self {
-            Code::Number(n) => match (n.as_i64(), n.as_f64()) {
-                (Some(i), _) => i.to_string(),
-                (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => (f as i64).to_string(),
-                _ => n.to_string(),
-            },
-            Code::Text(s) => s.trim().to_owned(),
-        }
-    }
-}
-
-/// A field read as text whether the vendor sent a string or a number.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Text {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl Text {
-    fn into_string(self) -> String {
-        match self {
-            Text::Text(s) => s,
-            Text::Number(n) => n.to_string(),
-        }
-    }
-}
-
-/// The answer envelope. Its `Debug` is not derived: `data` holds the upload token.
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    code: Option<Code>,
-    #[serde(default)]
-    message: Option<serde_json::Value>,
-    #[serde(default)]
-    data: Option<serde_json::Value>,
-}
-
-/// `data` of a success answer. Its `Debug` is not derived: it holds the upload token.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct Data {
-    upload_url: Option<Text>,
-    upload_token: Option<Text>,
-    file_key: Option<Text>,
-    video_id: Option<Text>,
-    bucket_name: Option<Text>,
-    http_dns_server: Option<Text>,
-    /// The spelling of one documentation page.
-    http_dns_serve: Option<Text>,
+    pub(crate) resume_id: Option<&'a str>,
 }
 
 /// Reads an answer to Get Video Upload Token exactly as the provider reads every answer, without
 /// the HTTP exchange: the credential it carries, or the error it reports. Public for benchmarks
 /// (the workspace's `benches/decode.rs`) and for tools that hold a raw answer.
 ///
-/// `issued_at` is the time of issue (the provider uses its clock when the answer arrives): the
-/// credential's fallback lifetime counts from it. `file_name` and `resume_id` are the
-/// `originFileName` and `fileId` that were sent; the credential keeps them for refreshing. The
-/// request id is read from the `X-WS-RequestId` or `x-cnc-request-id` header, and errors quote
-/// the answer with the upload token redacted, as the provider's do.
+/// `issued_at` is when the request was signed: the credential's fallback lifetime counts from
+/// it. `file_name` and `resume_id` are the `originFileName` and `fileId` that were sent; the
+/// credential keeps them for refreshing. The request id is read from the `X-WS-RequestId` or
+/// `x-cnc-request-id` header, and errors quote the answer with the upload token redacted, as the
+/// provider's do.
 ///
 /// ```
 /// use vod_core::transport::Response;
 ///
 /// let body = br#"{"code":1500,"message":"originFileName is invalid"}"#;
 /// let answer = Response::new(200, Default::default(), body.to_vec());
-/// let err = vod_wangsu::read_answer(answer, time::OffsetDateTime::now_utc(), "a.mp4", "f1")
+/// let err = vod_wangsu::read_answer(answer, time::OffsetDateTime::now_utc(), "a.mp4", Some("f1"))
 ///     .unwrap_err();
 /// assert_eq!(err.kind(), vod_core::ErrorKind::InvalidInput);
 /// ```
@@ -156,26 +79,21 @@ pub fn read_answer(
     response: Response,
     issued_at: OffsetDateTime,
     file_name: &str,
-    resume_id: &str,
+    resume_id: Option<&str>,
 ) -> Result<UploadCredential> {
-    let response = response.with_redactor(redactor());
-    let request_id = crate::client::REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| response.header(name))
-        .map(str::to_owned);
-    get_upload_token(
+    let response = response.with_redactor(error::redactor(std::iter::empty()));
+    read(
         &response,
         Issue {
             issued_at,
-            request_id,
             file_name,
             resume_id,
         },
     )
 }
 
-/// Decodes an answer to Get Video Upload Token: the credential, or the error it reports.
-pub(crate) fn get_upload_token(response: &Response, issue: Issue<'_>) -> Result<UploadCredential> {
+/// Reads an answer to Get Video Upload Token: the credential, or the error it reports.
+pub(crate) fn read(response: &Response, issue: Issue<'_>) -> Result<UploadCredential> {
     let value: serde_json::Value = match serde_json::from_slice(&response.body) {
         Ok(value) => value,
         Err(e) => {
@@ -238,23 +156,23 @@ fn credential(response: &Response, data: Data, issue: Issue<'_>) -> Result<Uploa
 
     let expires_at =
         expiry(&upload_token, issue.issued_at).map_err(|what| response.invalid(what))?;
-    let target = WangsuStorageTarget::new(
-        with_scheme(&upload_url),
-        upload_token,
-        file_key,
-        bucket,
-        http_dns_server,
-    );
+    let target = WangsuStorageTarget::new(with_scheme(&upload_url), upload_token, file_key)
+        .with_bucket(bucket)
+        .with_http_dns_server(http_dns_server);
+    let request_id = REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| response.header(name))
+        .map(str::to_owned);
     Ok(UploadCredential::new(
-        PROVIDER,
+        PROVIDER_NAME,
         video_id.trim(),
         UploadTarget::WangsuStorage(target),
         issue.issued_at,
         expires_at,
-        issue.request_id,
-        issue.file_name,
-        Some(issue.resume_id.to_owned()),
-    ))
+    )
+    .with_request_id(request_id)
+    .with_file_name(issue.file_name)
+    .with_resume_id(issue.resume_id.map(str::to_owned)))
 }
 
 /// Where the expiry is read from, as errors name it: the put-policy inside `data.uploadToken`.
@@ -325,19 +243,21 @@ mod tests {
     fn issue() -> Issue<'static> {
         Issue {
             issued_at: ISSUED,
-            request_id: Some("req-1".into()),
             file_name: "uploadtest.mp4",
-            resume_id: "0123456789abcdef0123456789abcdef",
+            resume_id: Some("0123456789abcdef0123456789abcdef"),
         }
     }
 
     /// The answer as the transport hands it over.
     fn response(status: u16, body: &[u8]) -> Response {
-        Response::new(status, Default::default(), body.to_vec()).with_redactor(redactor())
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-ws-requestid", "req-1".parse().unwrap());
+        Response::new(status, headers, body.to_vec())
+            .with_redactor(error::redactor(std::iter::empty()))
     }
 
     fn decode(status: u16, body: &str) -> Result<UploadCredential> {
-        get_upload_token(&response(status, body.as_bytes()), issue())
+        read(&response(status, body.as_bytes()), issue())
     }
 
     fn success(code: &str, token: &str) -> String {
@@ -576,7 +496,7 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics_on_bytes(status in 100u16..1000, body in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = get_upload_token(&response(status, &body), issue());
+            let _ = read(&response(status, &body), issue());
         }
 
         #[test]
@@ -598,9 +518,9 @@ mod tests {
                 serde_json::Value::String(message),
                 serde_json::Value::String(token),
             );
-            let _ = get_upload_token(&response(status, body.as_bytes()), issue());
+            let _ = read(&response(status, body.as_bytes()), issue());
             let cut = cut.min(body.len());
-            let _ = get_upload_token(&response(status, &body.as_bytes()[..cut]), issue());
+            let _ = read(&response(status, &body.as_bytes()[..cut]), issue());
         }
     }
 }

@@ -22,8 +22,11 @@
 //! 401 or 403; anything else there falls back on the status. They are checked in the order above,
 //! because a replay message may also mention the timestamp.
 
+use vod_core::redact::Redactor;
 use vod_core::text::{self, VENDOR_MESSAGE_CHARS};
 use vod_core::{Error, ErrorKind, VendorDetail, error::classify};
+
+use crate::api::REDACTED_FIELDS;
 
 /// Every error code of the vendor notes and the kind it maps to.
 ///
@@ -95,8 +98,10 @@ pub(crate) fn is_repeated_request(err: &Error) -> bool {
 /// other unknown code counts as invalid input, so that it is not retried blindly. The status
 /// mapping is vod-core's [`ErrorKind::from_http_status`] (a status beyond 599 is an invalid
 /// response).
-pub fn kind_of(status: u16, code: &str, message: &str) -> ErrorKind {
-    let code = code.trim();
+pub fn kind_of(http_status: u16, code: Option<&str>, message: Option<&str>) -> ErrorKind {
+    let status = http_status;
+    let code = code.unwrap_or_default().trim();
+    let message = message.unwrap_or_default();
     if let Some(kind) = classify(ERROR_CODES, code) {
         return kind;
     }
@@ -121,7 +126,7 @@ pub(crate) fn vendor_error(status: u16, code: &str, message: Option<&str>) -> Er
     let code = one_line(code);
     let code = code.as_str();
     let message = message.map(one_line).filter(|m| !m.is_empty());
-    let kind = kind_of(status, code, message.as_deref().unwrap_or_default());
+    let kind = kind_of(status, Some(code), message.as_deref());
     let text = match &message {
         Some(m) => m.clone(),
         None => format!("Wangsu answered code {code} without a message"),
@@ -131,6 +136,13 @@ pub(crate) fn vendor_error(status: u16, code: &str, message: Option<&str>) -> Er
         detail = detail.message(m);
     }
     Error::new(kind, text).with_vendor(detail)
+}
+
+/// The redaction for answers to a caller with these secret values: the upload token's field
+/// ([`REDACTED_FIELDS`]) and the values. (The secret key is never sent, so no answer should echo
+/// it; it is redacted all the same.)
+pub(crate) fn redactor<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Redactor {
+    Redactor::new().fields(REDACTED_FIELDS).values(secrets)
 }
 
 /// A vendor message or code as an error keeps it: trimmed, on one line, at most
@@ -193,7 +205,7 @@ mod tests {
 
     #[test]
     fn codes_are_trimmed() {
-        assert_eq!(kind_of(200, " 1502 ", ""), NotFound);
+        assert_eq!(kind_of(200, Some(" 1502 "), Some("")), NotFound);
     }
 
     #[test]
@@ -210,19 +222,23 @@ mod tests {
             (503, Unavailable),
             (599, Unavailable),
         ] {
-            assert_eq!(kind_of(status, "9999", "whatever"), kind, "HTTP {status}");
+            assert_eq!(
+                kind_of(status, Some("9999"), Some("whatever")),
+                kind,
+                "HTTP {status}"
+            );
             assert_eq!(ErrorKind::from_http_status(status), kind, "HTTP {status}");
         }
     }
 
     #[test]
     fn with_http_200_an_http_like_code_stands_in_for_the_status() {
-        assert_eq!(kind_of(200, "429", "slow down"), RateLimited);
-        assert_eq!(kind_of(200, "503", "busy"), Unavailable);
-        assert_eq!(kind_of(200, "404", ""), NotFound);
+        assert_eq!(kind_of(200, Some("429"), Some("slow down")), RateLimited);
+        assert_eq!(kind_of(200, Some("503"), Some("busy")), Unavailable);
+        assert_eq!(kind_of(200, Some("404"), Some("")), NotFound);
         // Not HTTP-like: a business error we do not know; not retried blindly.
-        assert_eq!(kind_of(200, "1999", "new rule"), InvalidInput);
-        assert_eq!(kind_of(200, "E_WEIRD", ""), InvalidInput);
+        assert_eq!(kind_of(200, Some("1999"), Some("new rule")), InvalidInput);
+        assert_eq!(kind_of(200, Some("E_WEIRD"), Some("")), InvalidInput);
     }
 
     #[test]
@@ -249,18 +265,21 @@ mod tests {
             assert_eq!(err.kind(), kind, "{message}");
             assert_eq!(err.message(), message);
             // The same body with HTTP 200 or 403 reads the same.
-            assert_eq!(kind_of(200, "401", message), kind, "{message}");
-            assert_eq!(kind_of(403, "403", message), kind, "{message}");
+            assert_eq!(kind_of(200, Some("401"), Some(message)), kind, "{message}");
+            assert_eq!(kind_of(403, Some("403"), Some(message)), kind, "{message}");
         }
         assert!(vendor_error(401, "401", Some("repeated request")).is_retryable());
         // Unrecognised messages fall back on the status.
-        assert_eq!(kind_of(401, "401", "go away"), Unauthenticated);
-        assert_eq!(kind_of(403, "403", "go away"), PermissionDenied);
-        assert_eq!(kind_of(401, "", ""), Unauthenticated);
+        assert_eq!(kind_of(401, Some("401"), Some("go away")), Unauthenticated);
+        assert_eq!(kind_of(403, Some("403"), Some("go away")), PermissionDenied);
+        assert_eq!(kind_of(401, Some(""), Some("")), Unauthenticated);
         // Keywords do not override the table.
-        assert_eq!(kind_of(401, "1502", "signature"), NotFound);
+        assert_eq!(kind_of(401, Some("1502"), Some("signature")), NotFound);
         // Nor apply to other statuses.
-        assert_eq!(kind_of(400, "9999", "bad timestamp format"), InvalidInput);
+        assert_eq!(
+            kind_of(400, Some("9999"), Some("bad timestamp format")),
+            InvalidInput
+        );
     }
 
     #[test]

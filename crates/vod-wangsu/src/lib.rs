@@ -111,19 +111,45 @@
 //! that is not the envelope is an invalid response quoting an excerpt with the token redacted,
 //! except that a 5xx (or 429) stays retryable.
 
+//! # Layout
+//!
+//! Both adapters (`vod-aliyun`, `vod-wangsu`) have the same files, and the dependencies between
+//! them run one way, from the top of this list to the pure modules at the bottom:
+//!
+//! - `lib.rs`: these docs and the public names.
+//! - `builder.rs`: [`WangsuProviderBuilder`], from config, the environment or by hand.
+//! - `provider.rs`: [`WangsuProvider`], the trait: validate, then call.
+//! - `client.rs`: one vendor call: sign each attempt (never twice with the same timestamp),
+//!   send, read the answer.
+//! - `decode.rs`: an answer becomes a credential ([`read_answer`]).
+//! - [`error`]: the error table ([`error::ERROR_CODES`], [`error::kind_of`]) and how error
+//!   answers become errors.
+//! - [`validate`]: Wangsu's limits, checked before any call.
+//! - [`sign`]: the WS3/CNC signature, as pure functions ([`sign::sign`]).
+//! - [`api`]: the wire: hosts, paths, headers, the request body and the answer envelope.
+//!
+//! Three modules are Wangsu's alone: [`token`] reads the expiry out of an upload token, because
+//! Wangsu's answer does not state it; `timestamps.rs` hands out signing timestamps that never
+//! repeat a signature, because the gateway refuses a repeated one; [`storage`] is the upload
+//! side (form upload and mkblk/bput/mkfile on Wangsu's upload host), a protocol of its own, as
+//! Aliyun's `oss` module is for OSS.
+
 #![warn(missing_docs)]
 
+pub mod api;
+mod builder;
 mod client;
-mod config;
 mod decode;
 pub mod error;
 mod provider;
 pub mod sign;
 pub mod storage;
+mod timestamps;
 pub mod token;
-mod validate;
+pub mod validate;
 
-pub use config::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, UPLOAD_TOKEN_PATH, WangsuProviderBuilder};
+pub use api::{DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, PROVIDER_NAME, UPLOAD_TOKEN_PATH};
+pub use builder::WangsuProviderBuilder;
 pub use decode::{FALLBACK_LIFETIME, read_answer};
-pub use provider::WangsuProvider;
+pub use provider::{IGNORED_FIELDS, WangsuProvider};
 pub use validate::{MAX_FILE_NAME_CHARS, MAX_RESUME_ID_CHARS, MAX_SUBTITLES};

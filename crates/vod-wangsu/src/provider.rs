@@ -12,9 +12,12 @@ use vod_core::{
     UploadRequest, VendorDetail,
 };
 
-use crate::client::{Client, GetUploadToken, OPERATION};
-use crate::decode::PROVIDER;
+use crate::api::{GET_UPLOAD_TOKEN, GetUploadToken, PROVIDER_NAME};
+use crate::client::Client;
 use crate::validate;
+
+/// The request fields Wangsu has no counterpart for.
+pub const IGNORED_FIELDS: &[&str] = &["title", "description", "tags", "file_size", "aliyun."];
 
 /// Issues upload credentials with Wangsu Cloud VoD. Build it with [`WangsuProvider::builder`] or
 /// [`WangsuProvider::from_config`].
@@ -32,14 +35,9 @@ impl WangsuProvider {
         Self { client, variant }
     }
 
-    #[cfg(test)]
-    pub(crate) fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// The URL requests go to (Get Video Upload Token on the configured gateway).
     pub fn endpoint(&self) -> &str {
-        self.client.endpoint().as_str()
+        self.client.endpoint.as_str()
     }
 
     /// The gateway and signature variant.
@@ -52,7 +50,7 @@ impl WangsuProvider {
 impl UploadCredentialProvider for WangsuProvider {
     /// `"wangsu"`.
     fn name(&self) -> &'static str {
-        PROVIDER
+        PROVIDER_NAME
     }
 
     /// Calls Get Video Upload Token for a new upload.
@@ -60,8 +58,11 @@ impl UploadCredentialProvider for WangsuProvider {
     /// When the request has no resume id, one is generated (32 hex digits) and sent as `fileId`,
     /// so that every credential can be refreshed; the credential carries it in `resume_id`.
     async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
-        validate::upload(request).map_err(|e| e.with_context(PROVIDER, OPERATION))?;
-        log_ignored_fields(request);
+        validate::upload(request).map_err(|e| e.with_context(PROVIDER_NAME, GET_UPLOAD_TOKEN))?;
+        vod_core::validate::log_ignored(
+            PROVIDER_NAME,
+            &vod_core::validate::ignored_fields(request, IGNORED_FIELDS),
+        );
         let generated;
         let resume_id = match &request.resume_id {
             Some(id) => id.as_str(),
@@ -84,8 +85,10 @@ impl UploadCredentialProvider for WangsuProvider {
     /// resume id, or a media id that does not belong to them), so it started a new upload. That
     /// new upload is left unused; Wangsu offers no way to tell it apart beforehand.
     async fn refresh_upload(&self, request: &RefreshRequest) -> Result<UploadCredential> {
-        let (file_name, resume_id) =
-            validate::refresh(request).map_err(|e| e.with_context(PROVIDER, OPERATION))?;
+        validate::refresh(request).map_err(|e| e.with_context(PROVIDER_NAME, GET_UPLOAD_TOKEN))?;
+        // Both are there: `validate::refresh` requires them.
+        let file_name = request.file_name.as_deref().unwrap_or_default();
+        let resume_id = request.resume_id.as_deref().unwrap_or_default();
         let credential = self
             .client
             .get_upload_token(&GetUploadToken::refresh(file_name, resume_id))
@@ -99,7 +102,7 @@ impl UploadCredentialProvider for WangsuProvider {
                     request.media_id, credential.media_id
                 ),
             )
-            .with_context(PROVIDER, OPERATION)
+            .with_context(PROVIDER_NAME, GET_UPLOAD_TOKEN)
             .with_vendor(VendorDetail::new().request_id(credential.request_id.clone())));
         }
         Ok(credential)
@@ -118,40 +121,6 @@ impl UploadCredentialProvider for WangsuProvider {
 /// A resume id for an upload whose caller gave none: 32 lower-case hex digits, Wangsu's limit.
 pub(crate) fn new_resume_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
-}
-
-/// The request fields Wangsu has no parameter for, by name.
-pub(crate) fn ignored_fields(request: &UploadRequest) -> Vec<&'static str> {
-    let a = &request.aliyun;
-    let mut ignored: Vec<&'static str> = [
-        ("title", request.title.is_some()),
-        ("description", request.description.is_some()),
-        ("tags", !request.tags.is_empty()),
-        ("file_size", request.file_size.is_some()),
-        ("aliyun.cover_url", a.cover_url.is_some()),
-        ("aliyun.cate_id", a.cate_id.is_some()),
-        ("aliyun.user_data", a.user_data.is_some()),
-        ("aliyun.storage_location", a.storage_location.is_some()),
-        ("aliyun.app_id", a.app_id.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect();
-    if !ignored.iter().any(|f| f.starts_with("aliyun.")) && *a != Default::default() {
-        // An Aliyun option added to vod-core after this list was written.
-        ignored.push("aliyun");
-    }
-    ignored
-}
-
-fn log_ignored_fields(request: &UploadRequest) {
-    let ignored = ignored_fields(request);
-    if !ignored.is_empty() {
-        tracing::debug!(
-            fields = ?ignored,
-            "Wangsu has no counterpart for these request fields; they are not sent"
-        );
-    }
 }
 
 #[cfg(test)]
@@ -231,6 +200,10 @@ mod tests {
         assert!(validate::upload(&UploadRequest::new("a.mp4").resume_id(a)).is_ok());
     }
 
+    fn ignored_fields(request: &UploadRequest) -> Vec<&'static str> {
+        vod_core::validate::ignored_fields(request, IGNORED_FIELDS)
+    }
+
     #[test]
     fn ignored_fields_are_named() {
         assert!(
@@ -253,9 +226,9 @@ mod tests {
             ignored_fields(&request),
             [
                 "title",
+                "file_size",
                 "description",
                 "tags",
-                "file_size",
                 "aliyun.cover_url",
                 "aliyun.cate_id",
                 "aliyun.user_data",

@@ -16,18 +16,8 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use time::OffsetDateTime;
-
-/// URL-safe alphabet; padding optional; non-zero trailing bits tolerated.
-const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
+use vod_core::text::decode_base64_lenient;
 
 /// Why an upload token's deadline could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,20 +100,7 @@ fn deadline_millis(upload_token: &str) -> Result<u64, TokenError> {
 }
 
 fn decode_base64(policy: &str) -> Result<Vec<u8>, TokenError> {
-    let decoded = if policy.contains(['+', '/']) {
-        let url_safe: Vec<u8> = policy
-            .bytes()
-            .map(|b| match b {
-                b'+' => b'-',
-                b'/' => b'_',
-                other => other,
-            })
-            .collect();
-        LENIENT_URL_SAFE.decode(url_safe)
-    } else {
-        LENIENT_URL_SAFE.decode(policy)
-    };
-    decoded.map_err(|_| TokenError::PolicyNotBase64)
+    decode_base64_lenient(policy).ok_or(TokenError::PolicyNotBase64)
 }
 
 fn parse_millis(s: &str) -> Result<u64, TokenError> {

@@ -18,10 +18,10 @@
 //! documented "32 characters" means the same in bytes and characters, and such an id is safe
 //! wherever the vendor may store or log it. The ids this adapter generates are 32 hex digits.
 
-use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use vod_core::text::decode_base64_lenient;
 use vod_core::{Error, RefreshRequest, Result, UploadRequest, validate};
+
+use crate::api::PROVIDER_NAME;
 
 /// The longest `originFileName` Wangsu accepts (error 1500).
 pub const MAX_FILE_NAME_CHARS: usize = 40;
@@ -30,14 +30,8 @@ pub const MAX_RESUME_ID_CHARS: usize = 32;
 /// The most entries the `subtitle` list may hold.
 pub const MAX_SUBTITLES: usize = 13;
 
-/// Standard alphabet, padding optional (senders differ).
-const BASE64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
 /// Checks a new upload against the shared rules and Wangsu's.
-pub(crate) fn upload(request: &UploadRequest) -> Result<()> {
+pub fn upload(request: &UploadRequest) -> Result<()> {
     request.validate()?;
     file_name("file_name", &request.file_name)?;
     if let Some(id) = &request.resume_id {
@@ -69,9 +63,9 @@ pub(crate) fn upload(request: &UploadRequest) -> Result<()> {
 
 /// Checks a refresh: Wangsu re-issues with the original file name and resume id, so both are
 /// required and must pass the same rules as on create.
-pub(crate) fn refresh(request: &RefreshRequest) -> Result<(&str, &str)> {
+pub fn refresh(request: &RefreshRequest) -> Result<()> {
     request.validate()?;
-    request.check_provider(crate::decode::PROVIDER)?;
+    request.check_provider(PROVIDER_NAME)?;
     let why = "is required: Wangsu refreshes by issuing again with the original file name and \
                resume id (take both from the stored credential)";
     let name = request
@@ -88,7 +82,7 @@ pub(crate) fn refresh(request: &RefreshRequest) -> Result<(&str, &str)> {
     file_name("file_name", name)?;
     validate::non_empty("resume_id", id)?;
     resume_id("resume_id", id)?;
-    Ok((name, id))
+    Ok(())
 }
 
 fn file_name(field: &str, value: &str) -> Result<()> {
@@ -122,9 +116,11 @@ fn category_names(field: &str, json: &str) -> Result<()> {
 }
 
 fn subtitle(field: &str, b64: &str) -> Result<()> {
-    let bytes = BASE64
-        .decode(b64.trim())
-        .map_err(|_| Error::invalid_input(field, "must be base64 (standard alphabet)"))?;
+    // Wangsu documents the standard alphabet (padding optional, as senders differ).
+    let b64 = b64.trim();
+    let bytes = decode_base64_lenient(b64)
+        .filter(|_| !b64.contains(['-', '_']) && !b64.contains(char::is_whitespace))
+        .ok_or_else(|| Error::invalid_input(field, "must be base64 (standard alphabet)"))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
         Error::invalid_input(field, "must be base64 of a JSON list of {lang, subtitleId}")
     })?;
@@ -151,6 +147,7 @@ fn subtitle(field: &str, b64: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
     use vod_core::{ErrorKind, WangsuOptions};
 
@@ -268,7 +265,7 @@ mod tests {
             .provider("wangsu")
             .file_name("a.mp4")
             .resume_id("abc");
-        assert_eq!(refresh(&ok).unwrap(), ("a.mp4", "abc"));
+        refresh(&ok).unwrap();
         let cases = [
             (RefreshRequest::new(""), "media_id"),
             (RefreshRequest::new("v1").resume_id("abc"), "file_name"),

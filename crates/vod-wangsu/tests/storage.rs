@@ -390,8 +390,6 @@ async fn a_tampered_token_is_refused_without_being_quoted() {
         good.upload_url.clone(),
         tampered.clone().into(),
         good.file_key.clone(),
-        None,
-        None,
     );
     let plan = BlockPlan::new(1, BLOCK_UNIT).unwrap();
     let err = s
@@ -420,8 +418,6 @@ async fn nothing_listens_is_a_network_error() {
         format!("http://127.0.0.1:{port}"),
         good.upload_token.clone(),
         good.file_key.clone(),
-        None,
-        None,
     );
     let err = s
         .storage

@@ -3,7 +3,10 @@
 
 use vod_wangsu::storage::{FileHash, FileHasher, crc32};
 
-const VECTORS: &str = include_str!("data/upload-checksums.json");
+const VECTORS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/vectors/upload-checksums.json"
+));
 
 /// The input bytes of a case: literal text, or `generated` (byte i = (7i+3) % 256).
 fn input(case: &serde_json::Value) -> Vec<u8> {

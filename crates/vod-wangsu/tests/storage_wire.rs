@@ -76,7 +76,7 @@ fn serve_once(status: u16, body: &'static str) -> (String, mpsc::Receiver<Seen>)
 }
 
 fn target(url: &str) -> WangsuStorageTarget {
-    WangsuStorageTarget::new(url, Secret::new(TOKEN), "vod/clip one.mp4", None, None)
+    WangsuStorageTarget::new(url, Secret::new(TOKEN), "vod/clip one.mp4")
 }
 
 fn storage() -> WangsuStorage {

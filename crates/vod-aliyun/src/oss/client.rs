@@ -10,11 +10,9 @@
 //!   time to the request to send (URL, headers, body) and what was signed. The tests check it
 //!   on oss2's vectors.
 //! - `exchange`: the one place that uses vod-core's [`Transport`] (fresh time per attempt,
-//!   timeouts, clock-skew correction, tracing). The transport takes bodies as `Vec<u8>` today,
-//!   so each attempt copies the body once; when it takes `Bytes` this is the one line to
-//!   change.
-
-use std::sync::Mutex;
+//!   timeouts, clock-skew correction, tracing). Each attempt's signed request goes back to the
+//!   transport with the request and comes to the parser with the answer, so an error is compared
+//!   with what that very attempt signed; the body is `Bytes`, resent without a copy.
 
 use bytes::Bytes;
 use time::OffsetDateTime;
@@ -152,8 +150,7 @@ impl OssClient {
             method: call.method.clone(),
             url,
             headers: all,
-            // The transport takes a Vec today (see the module docs).
-            body: call.body.to_vec(),
+            body: call.body.clone(),
         };
         Ok((outgoing, signed))
     }
@@ -167,22 +164,16 @@ impl OssClient {
         keys: &OssKeys,
         parse: impl Fn(&Response, &Redactor) -> Result<T>,
     ) -> Result<T> {
-        let signed: Mutex<Option<SignedRequest>> = Mutex::new(None);
         let redactor = error::redactor(keys);
         self.transport
             .call(
                 call.operation,
-                |attempt| {
-                    let (outgoing, this) = self.prepare(call, location, keys, attempt.now)?;
-                    *signed.lock().unwrap_or_else(|e| e.into_inner()) = Some(this);
-                    Ok(outgoing)
-                },
-                |response| {
+                |attempt| self.prepare(call, location, keys, attempt.now),
+                |response, signed: &SignedRequest| {
                     if (200..300).contains(&response.status) {
                         parse(response, &redactor)
                     } else {
-                        let signed = signed.lock().unwrap_or_else(|e| e.into_inner());
-                        Err(error::from_answer(response, keys, signed.as_ref()))
+                        Err(error::from_answer(response, keys, Some(signed)))
                     }
                 },
             )

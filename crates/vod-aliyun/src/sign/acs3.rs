@@ -13,15 +13,16 @@
 //! sig              = hex(HMAC-SHA256(key = AccessKeySecret, StringToSign))
 //! ```
 //!
-//! Each step is a function here ([`canonical_query`], [`canonical_headers`],
-//! [`signed_headers`], [`canonical_request`], [`string_to_sign`], [`signature`]) so
-//! that a `SignatureDoesNotMatch` answer can be compared with what was signed;
-//! [`authorization`] does them all with one buffer for the canonical request.
+//! [`sign`] is the one entry point: it adds `x-acs-date`, `x-acs-signature-nonce`,
+//! `x-acs-content-sha256`, `x-acs-security-token` (for an STS key) and `Authorization`. Each
+//! step is a function too ([`canonical_query`], [`canonical_headers`], [`signed_headers`],
+//! [`canonical_request`], [`string_to_sign`], [`signature`]) so that the tests check each
+//! against official vectors.
 //!
-//! What is signed is exactly what the caller passes: every header in
-//! [`SignableRequest::headers`] is signed. Pass at least `host`, every `x-acs-*` header
-//! and, when there is a body, `content-type` (the Java SDK signs just these; the Python
-//! SDK signs every header it sends; the server follows `SignedHeaders`). Headers are
+//! What is signed is exactly what the caller passes plus what [`sign`] adds: every header
+//! in [`SignableRequest::headers`] is signed. Pass at least `host`, `x-acs-action`,
+//! `x-acs-version` and, when there is a body, `content-type` (the Java SDK signs just these;
+//! the Python SDK signs every header it sends; the server follows `SignedHeaders`). Headers are
 //! canonicalized by the rules of the official Python SDK: names are lower-cased, values
 //! are trimmed of leading and trailing whitespace, and headers whose names differ only
 //! in case are merged into one line whose values are sorted and joined with `,`. Query names and values are both
@@ -38,6 +39,8 @@ use std::fmt;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use vod_core::{Secret, SignedParts, SigningKey};
 
 use super::encode::{encode_into, encoded_len};
 use super::push_lower_hex;
@@ -152,19 +155,26 @@ pub fn string_to_sign(canonical_request: &str) -> String {
 
 /// The signature: `hex(HMAC-SHA256(access_key_secret, string_to_sign))`, lower case.
 /// The key is the secret itself, without the `&` of the RPC signature.
-pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
-    let mut mac = keyed_hmac(access_key_secret);
+pub fn signature(string_to_sign: &str, access_key_secret: &Secret) -> String {
+    let mut mac = keyed_hmac(access_key_secret.expose());
     mac.update(string_to_sign.as_bytes());
     let mut out = String::with_capacity(64);
     push_lower_hex(&mut out, &mac.finalize().into_bytes());
     out
 }
 
-/// The `Authorization` header value for `request`.
+/// Signs `request` with `key` at `at` with `nonce`: the headers to add, `authorization` last,
+/// and the string to sign.
+///
+/// The added headers are `x-acs-date`, `x-acs-signature-nonce`, `x-acs-content-sha256`,
+/// `x-acs-security-token` (when the key has a token) and `authorization`, in lower case; they
+/// are signed together with `request.headers` (which should not hold them).
 ///
 /// ```
 /// use std::collections::BTreeMap;
+/// use time::macros::datetime;
 /// use vod_aliyun::sign::acs3::{self, SignableRequest};
+/// use vod_core::SigningKey;
 ///
 /// fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 ///     pairs.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect()
@@ -179,47 +189,80 @@ pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
 ///     ("host", "ecs.cn-shanghai.aliyuncs.com"),
 ///     ("x-acs-action", "RunInstances"),
 ///     ("x-acs-version", "2014-05-26"),
-///     ("x-acs-date", "2023-10-26T10:22:32Z"),
-///     ("x-acs-signature-nonce", "3156853299f313e23d1673dc12e1703d"),
-///     ("x-acs-content-sha256", acs3::EMPTY_BODY_SHA256),
 /// ]);
 /// let request = SignableRequest { method: "POST", path: "/", query: &query, headers: &headers, body: b"" };
+/// let key = SigningKey::new("YourAccessKeyId", "YourAccessKeySecret");
+/// let signed = acs3::sign(
+///     &request,
+///     &key,
+///     datetime!(2023-10-26 10:22:32 UTC),
+///     "3156853299f313e23d1673dc12e1703d",
+/// );
 ///
+/// assert_eq!(signed.header("x-acs-content-sha256"), Some(acs3::EMPTY_BODY_SHA256));
 /// assert_eq!(
-///     acs3::authorization(&request, "YourAccessKeyId", "YourAccessKeySecret"),
-///     "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,\
+///     signed.header("authorization"),
+///     Some("ACS3-HMAC-SHA256 Credential=YourAccessKeyId,\
 ///      SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,\
-///      Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"
+///      Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0")
 /// );
 /// ```
-pub fn authorization(
+pub fn sign(
     request: &SignableRequest<'_>,
-    access_key_id: &str,
-    access_key_secret: &str,
-) -> String {
-    let headers = SignedHeaderSet::new(request.headers);
-    let mut canonical = String::with_capacity(canonical_request_len(request));
-    let names = write_canonical_request(&mut canonical, request, &headers);
-
-    let mut hashed = [0u8; 64];
-    lower_hex_into(&mut hashed, &Sha256::digest(canonical.as_bytes()));
-    let mut mac = keyed_hmac(access_key_secret);
-    mac.update(ALGORITHM.as_bytes());
-    mac.update(b"\n");
-    mac.update(&hashed);
-    let signature = mac.finalize().into_bytes();
+    key: &SigningKey,
+    at: OffsetDateTime,
+    nonce: &str,
+) -> SignedParts {
+    let content_sha256 = if request.body.is_empty() {
+        EMPTY_BODY_SHA256.to_owned()
+    } else {
+        content_sha256(request.body)
+    };
+    let mut headers: Vec<(&'static str, String)> = vec![
+        ("x-acs-date", super::timestamp(at)),
+        ("x-acs-signature-nonce", nonce.to_owned()),
+        ("x-acs-content-sha256", content_sha256),
+    ];
+    if let Some(token) = &key.token {
+        headers.push(("x-acs-security-token", token.expose().to_owned()));
+    }
+    let mut added: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    added.sort_unstable_by_key(|&(name, _)| name);
+    let added_len: usize = added.iter().map(|(n, v)| 2 * n.len() + v.len() + 3).sum();
+    // The usual case, lower-case names: the added headers join the given ones in name order
+    // without copying them. Otherwise (rare) copy, add and let the set lower-case and merge.
+    let all: BTreeMap<String, String>;
+    let set = if request.headers.keys().all(|name| is_lower_ascii(name)) {
+        SignedHeaderSet::with_added(request.headers, &added)
+    } else {
+        let mut copy = request.headers.clone();
+        for &(name, value) in &added {
+            copy.insert(name.to_owned(), value.to_owned());
+        }
+        all = copy;
+        SignedHeaderSet::new(&all)
+    };
+    let mut canonical = String::with_capacity(canonical_request_len(request) + added_len);
+    let names = write_canonical_request(&mut canonical, request, &set);
+    let string_to_sign = string_to_sign(&canonical);
+    let signature = signature(&string_to_sign, &key.secret);
 
     let signed_names = &canonical[names];
-    let mut out =
-        String::with_capacity(ALGORITHM.len() + 40 + access_key_id.len() + signed_names.len() + 64);
-    out.push_str(ALGORITHM);
-    out.push_str(" Credential=");
-    out.push_str(access_key_id);
-    out.push_str(",SignedHeaders=");
-    out.push_str(signed_names);
-    out.push_str(",Signature=");
-    push_lower_hex(&mut out, &signature);
-    out
+    let mut authorization =
+        String::with_capacity(ALGORITHM.len() + 40 + key.id.len() + signed_names.len() + 64);
+    authorization.push_str(ALGORITHM);
+    authorization.push_str(" Credential=");
+    authorization.push_str(&key.id);
+    authorization.push_str(",SignedHeaders=");
+    authorization.push_str(signed_names);
+    authorization.push_str(",Signature=");
+    authorization.push_str(&signature);
+    headers.push(("authorization", authorization));
+    SignedParts {
+        headers,
+        query: Vec::new(),
+        string_to_sign,
+    }
 }
 
 /// HMAC-SHA256 keyed with the secret as is.
@@ -228,7 +271,7 @@ fn keyed_hmac(secret: &str) -> Hmac<Sha256> {
 }
 
 /// Writes the canonical request and returns where the signed header names are in it,
-/// so that [`authorization`] can copy them without building them twice.
+/// so that [`sign`] can copy them without building them twice.
 fn write_canonical_request(
     out: &mut String,
     request: &SignableRequest<'_>,
@@ -316,18 +359,48 @@ enum SignedHeaderSet<'a> {
     /// Every name is already lower case ASCII: the map's order is the signing order and
     /// names cannot collide, so nothing is copied.
     AsGiven(&'a BTreeMap<String, String>),
+    /// Lower-case names, borrowed, in byte order without duplicates: the given headers with the
+    /// ones [`sign`] adds.
+    Sorted(Vec<(&'a str, &'a str)>),
     /// Some name needed lower-casing: sorted copies, with names that collided merged
     /// into one entry whose values are sorted and joined with `,`.
     Merged(Vec<(String, String)>),
 }
 
+/// True when `name` is ASCII without upper-case letters: signed as it is.
+fn is_lower_ascii(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+}
+
 impl<'a> SignedHeaderSet<'a> {
+    /// `headers` (lower-case ASCII names) with `added` (lower-case names, sorted); a name in
+    /// both takes `added`'s value.
+    fn with_added(headers: &'a BTreeMap<String, String>, added: &[(&'a str, &'a str)]) -> Self {
+        let mut merged = Vec::with_capacity(headers.len() + added.len());
+        let mut given = headers.iter().peekable();
+        let mut added = added.iter().copied().peekable();
+        loop {
+            let next = match (given.peek(), added.peek()) {
+                (Some((name, _)), Some(&(extra, _))) if name.as_str() < extra => given.next(),
+                (Some((name, _)), Some(&(extra, _))) if name.as_str() == extra => {
+                    given.next();
+                    None
+                }
+                (Some(_), None) => given.next(),
+                (_, Some(_)) => None,
+                (None, None) => break,
+            };
+            match next {
+                Some((name, value)) => merged.push((name.as_str(), value.as_str())),
+                None => merged.extend(added.next()),
+            }
+        }
+        Self::Sorted(merged)
+    }
+
     fn new(headers: &'a BTreeMap<String, String>) -> Self {
-        let lower_ascii = |name: &String| {
-            name.bytes()
-                .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-        };
-        if headers.keys().all(lower_ascii) {
+        if headers.keys().all(|name| is_lower_ascii(name)) {
             return Self::AsGiven(headers);
         }
         let mut lowered: Vec<(String, &str)> = headers
@@ -355,6 +428,11 @@ impl<'a> SignedHeaderSet<'a> {
                     f(name, trim_value(value));
                 }
             }
+            Self::Sorted(headers) => {
+                for &(name, value) in headers {
+                    f(name, trim_value(value));
+                }
+            }
             Self::Merged(headers) => {
                 for (name, value) in headers {
                     f(name, value);
@@ -369,15 +447,6 @@ impl<'a> SignedHeaderSet<'a> {
 /// can receive (HTTP forbids control characters) this is plain whitespace trimming.
 fn trim_value(value: &str) -> &str {
     value.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
-}
-
-/// Lower-case hex of `bytes` into `buf`, which must be twice as long.
-fn lower_hex_into(buf: &mut [u8], bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 0x0f)];
-    }
 }
 
 #[cfg(test)]
@@ -427,7 +496,7 @@ mod tests {
     }
 
     #[test]
-    fn authorization_matches_the_step_by_step_functions() {
+    fn sign_matches_the_step_by_step_functions() {
         let query = map(&[("Title", "a b"), ("Empty", "")]);
         let headers = map(&[
             ("host", "vod.cn-shanghai.aliyuncs.com"),
@@ -440,15 +509,73 @@ mod tests {
             headers: &headers,
             body: b"{}",
         };
-        let cr = canonical_request(&request);
+        let at = time::macros::datetime!(2024-01-02 03:04:05 UTC);
+        let key = SigningKey::new("ak", "secret").with_token(Some(Secret::new("tok")));
+        let signed = sign(&request, &key, at, "n");
+        let mut all = headers.clone();
+        for (name, value) in &signed.headers[..signed.headers.len() - 1] {
+            all.insert((*name).to_owned(), value.clone());
+        }
+        assert_eq!(all["x-acs-security-token"], "tok");
+        assert_eq!(all["x-acs-date"], "2024-01-02T03:04:05Z");
+        assert_eq!(all["x-acs-content-sha256"], content_sha256(b"{}"));
+        let cr = canonical_request(&SignableRequest {
+            headers: &all,
+            ..request
+        });
         assert!(cr.starts_with("POST\n/\nEmpty=&Title=a%20b\ncontent-type:x\nhost:"));
-        assert!(cr.ends_with(&format!("\n\ncontent-type;host\n{}", content_sha256(b"{}"))));
-        let sig = signature(&string_to_sign(&cr), "secret");
+        assert!(cr.ends_with(&format!("\n{}", content_sha256(b"{}"))));
+        assert_eq!(signed.string_to_sign, string_to_sign(&cr));
+        let sig = signature(&signed.string_to_sign, &key.secret);
         assert_eq!(
-            authorization(&request, "ak", "secret"),
-            format!(
-                "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=content-type;host,Signature={sig}"
+            signed.header("authorization"),
+            Some(
+                format!(
+                    "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders={},Signature={sig}",
+                    signed_headers(&all)
+                )
+                .as_str()
             )
+        );
+    }
+
+    #[test]
+    fn added_headers_join_lower_case_ones_in_order_and_win() {
+        let query = map(&[("a", "1")]);
+        // Lower-case names (the path without a copy), one the signer also adds.
+        let headers = map(&[
+            ("host", "h"),
+            ("x-acs-action", "A"),
+            ("x-acs-date", "stale"),
+            ("zz-last", "z"),
+        ]);
+        let request = SignableRequest {
+            method: "POST",
+            path: "/",
+            query: &query,
+            headers: &headers,
+            body: b"",
+        };
+        let at = time::macros::datetime!(2024-01-02 03:04:05 UTC);
+        let key = SigningKey::new("ak", "secret");
+        let signed = sign(&request, &key, at, "n");
+        let mut all = headers.clone();
+        for (name, value) in &signed.headers[..signed.headers.len() - 1] {
+            all.insert((*name).to_owned(), value.clone());
+        }
+        assert_eq!(all["x-acs-date"], "2024-01-02T03:04:05Z");
+        let cr = canonical_request(&SignableRequest {
+            headers: &all,
+            ..request
+        });
+        assert_eq!(signed.string_to_sign, string_to_sign(&cr));
+        assert!(
+            signed.header("authorization").unwrap().contains(
+                "SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;\
+                 x-acs-signature-nonce;zz-last,"
+            ),
+            "{:?}",
+            signed.header("authorization")
         );
     }
 

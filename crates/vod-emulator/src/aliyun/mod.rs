@@ -45,6 +45,10 @@
 //!   `IllegalCharacters`; a non-numeric `FileSize` or `CateId`, or `UserData` that is not a JSON
 //!   object, `InvalidParameter`.
 //! - All configured keys belong to one account: any key may refresh any video.
+//! - `UploadAddress.Endpoint` is the emulator's own OSS host (`http://127.0.0.1:PORT`, so SDKs
+//!   address it path style) and `UploadAuth.Region` is `cn-shanghai`; that host accepts each
+//!   `UploadAuth` key for its address's bucket and object key until `ExpireUTCTime` (see
+//!   [`crate::oss`]). Refreshed keys are new keys for the same address.
 
 pub(crate) mod api;
 mod credential;

@@ -1,4 +1,5 @@
-//! The OSS request handler: faults, authentication, then one of the six upload operations.
+//! The OSS request handler: faults, authentication, then one of the six upload operations
+//! (PutObject here, the multipart ones in `multipart.rs`).
 
 use std::sync::Arc;
 
@@ -9,26 +10,20 @@ use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use md5::{Digest as _, Md5};
-use quick_xml::escape::partial_escape as escape;
-use quick_xml::events::Event;
 
+use super::auth;
 use super::reply::{OssError, Reply};
 use super::sign::{self, Signed};
-use super::{Part, Upload, auth};
 use crate::server::ConnectionKiller;
-use crate::state::{Shared, lock};
+use crate::state::Shared;
+use crate::storage::StorageVendor;
 use crate::storage::body::{self, InTransit, ReceiveError};
+use crate::storage::digest::Digests;
 use crate::storage::fault::StorageFaultKind;
-use crate::storage::{self as store, StorageVendor};
 
 /// The largest object or part OSS accepts in one request: 5 GB.
 const MAX_BODY: u64 = 5 * 1024 * 1024 * 1024;
-/// The smallest part but the last.
-const MIN_PART: u64 = 100 * 1024;
 const MAX_PART_NUMBER: u32 = 10_000;
-/// The largest CompleteMultipartUpload body read (10,000 parts fit easily).
-const MAX_COMPLETE_BODY: usize = 4 * 1024 * 1024;
 
 /// What the request asks for, from its method and query.
 enum Op {
@@ -96,7 +91,6 @@ pub(crate) async fn handle(
                     key: &key,
                     headers: &parts.headers,
                     query: &query,
-                    killer: &killer,
                     transit,
                 };
                 call.run(op, body).await
@@ -106,7 +100,7 @@ pub(crate) async fn handle(
     result.unwrap_or_else(|error| reply.error(&error))
 }
 
-fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query
         .iter()
         .find(|(n, _)| n == name)
@@ -162,15 +156,14 @@ fn operation(method: &Method, query: &[(String, String)], key: &str) -> Result<O
 }
 
 /// One authenticated request.
-struct Call<'a> {
-    shared: &'a Shared,
-    reply: &'a Reply,
-    bucket: &'a str,
-    key: &'a str,
-    headers: &'a axum::http::HeaderMap,
-    query: &'a [(String, String)],
-    killer: &'a ConnectionKiller,
-    transit: InTransit,
+pub(super) struct Call<'a> {
+    pub(super) shared: &'a Shared,
+    pub(super) reply: &'a Reply,
+    pub(super) bucket: &'a str,
+    pub(super) key: &'a str,
+    pub(super) headers: &'a axum::http::HeaderMap,
+    pub(super) query: &'a [(String, String)],
+    pub(super) transit: InTransit,
 }
 
 impl Call<'_> {
@@ -186,12 +179,13 @@ impl Call<'_> {
     }
 
     /// Streams the body to `file` (or only through the checksums), checking `Content-MD5`.
-    async fn receive(
+    pub(super) async fn receive(
         &self,
         body: Body,
         file: Option<std::path::PathBuf>,
+        fold: &mut [&mut Digests],
     ) -> Result<body::Received, OssError> {
-        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, self.killer)
+        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, fold)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => OssError::new(
@@ -227,7 +221,7 @@ impl Call<'_> {
         Ok(received)
     }
 
-    fn checksum_headers(&self, response: &mut Response, etag: &str, crc64: u64) {
+    pub(super) fn checksum_headers(&self, response: &mut Response, etag: &str, crc64: u64) {
         let headers = response.headers_mut();
         if let Ok(etag) = HeaderValue::from_str(etag) {
             headers.insert(header::ETAG, etag);
@@ -235,16 +229,40 @@ impl Call<'_> {
         headers.insert("x-oss-hash-crc64ecma", HeaderValue::from(crc64));
     }
 
+    /// `x-oss-forbid-overwrite: true` and the object exists: 409 `FileAlreadyExists`.
+    pub(super) fn check_overwrite(&self) -> Result<(), OssError> {
+        let forbidden = self
+            .headers
+            .get("x-oss-forbid-overwrite")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+        if forbidden
+            && self
+                .shared
+                .objects
+                .exists(StorageVendor::Oss, self.bucket, self.key)
+        {
+            return Err(OssError::new(
+                StatusCode::CONFLICT,
+                "FileAlreadyExists",
+                "0015-00000040",
+                "The object you specified already exists and can not be overwritten.",
+            ));
+        }
+        Ok(())
+    }
+
     async fn put(&self, body: Body) -> Result<Response, OssError> {
+        self.check_overwrite()?;
         let objects = &self.shared.objects;
         let file = objects.keeps_bytes().then(|| objects.incoming());
-        let received = self.receive(body, file).await?;
+        let received = self.receive(body, file, &mut []).await?;
         objects
             .commit(
                 StorageVendor::Oss,
                 self.bucket,
                 self.key,
-                &received.sums,
+                received.sums.size,
+                Some(received.sums.md5),
                 received.file,
             )
             .await
@@ -257,282 +275,4 @@ impl Call<'_> {
         }
         Ok(response)
     }
-
-    fn initiate(&self) -> Response {
-        let upload_id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
-        lock(&self.shared.oss.uploads).insert(
-            upload_id.clone(),
-            Upload {
-                bucket: self.bucket.to_owned(),
-                key: self.key.to_owned(),
-                parts: Default::default(),
-            },
-        );
-        self.reply.xml(
-            StatusCode::OK,
-            format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InitiateMultipartUploadResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <UploadId>{upload_id}</UploadId>\n</InitiateMultipartUploadResult>\n",
-                escape(self.bucket),
-                escape(self.key)
-            ),
-        )
-    }
-
-    /// The upload `id` if it exists and is for this bucket and key.
-    fn check_upload(&self, id: &str) -> Result<(), OssError> {
-        match lock(&self.shared.oss.uploads).get(id) {
-            Some(upload) if upload.bucket == self.bucket && upload.key == self.key => Ok(()),
-            _ => Err(OssError::no_such_upload()),
-        }
-    }
-
-    async fn upload_part(&self, id: &str, number: u32, body: Body) -> Result<Response, OssError> {
-        self.check_upload(id)?;
-        // Pieces go to disk in both modes (see the storage module docs).
-        let received = self
-            .receive(body, Some(self.shared.objects.incoming()))
-            .await?;
-        let file = received.file.clone().unwrap_or_default();
-        let part = Part {
-            size: received.sums.size,
-            md5: received.sums.md5,
-            etag: received.sums.oss_etag(),
-            crc64: received.sums.crc64,
-            file: file.clone(),
-            last_modified: self.shared.clock.now(),
-        };
-        let replaced = {
-            let mut uploads = lock(&self.shared.oss.uploads);
-            match uploads.get_mut(id) {
-                Some(upload) => Ok(upload.parts.insert(number, part.clone())),
-                None => Err(()),
-            }
-        };
-        match replaced {
-            Err(()) => {
-                // Completed or aborted while the part was arriving.
-                store::discard(&[file]).await;
-                Err(OssError::no_such_upload())
-            }
-            Ok(old) => {
-                if let Some(old) = old {
-                    store::discard(&[old.file]).await;
-                }
-                let mut response = self.reply.stamp(StatusCode::OK.into_response());
-                self.checksum_headers(&mut response, &part.etag, part.crc64);
-                Ok(response)
-            }
-        }
-    }
-
-    async fn complete(&self, id: &str, body: Body) -> Result<Response, OssError> {
-        self.check_upload(id)?;
-        let complete_all = self
-            .headers
-            .get("x-oss-complete-all")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"yes"));
-        let listed = if complete_all {
-            None
-        } else {
-            let bytes = axum::body::to_bytes(body, MAX_COMPLETE_BODY)
-                .await
-                .map_err(|_| malformed_xml())?;
-            Some(parse_complete(&bytes)?)
-        };
-        // Validate and take the upload out in one critical section: a concurrent Complete or
-        // Abort then sees NoSuchUpload.
-        let (chosen, leftovers) = {
-            let mut uploads = lock(&self.shared.oss.uploads);
-            let upload = uploads.get(id).ok_or_else(OssError::no_such_upload)?;
-            let listed = listed.unwrap_or_else(|| {
-                upload
-                    .parts
-                    .iter()
-                    .map(|(n, p)| (*n, p.etag.clone()))
-                    .collect()
-            });
-            let chosen = choose_parts(upload, &listed)?;
-            let upload = uploads.remove(id).ok_or_else(OssError::no_such_upload)?;
-            let leftovers: Vec<_> = upload
-                .parts
-                .into_iter()
-                .filter(|(n, _)| !listed.iter().any(|(l, _)| l == n))
-                .map(|(_, p)| p.file)
-                .collect();
-            (chosen, leftovers)
-        };
-        store::discard(&leftovers).await;
-        let files: Vec<_> = chosen.iter().map(|p| p.file.clone()).collect();
-        let objects = &self.shared.objects;
-        let (sums, file) = objects
-            .assemble(&files)
-            .await
-            .map_err(|_| OssError::internal())?;
-        objects
-            .commit(StorageVendor::Oss, self.bucket, self.key, &sums, file)
-            .await
-            .map_err(|_| OssError::internal())?;
-        let mut md5s = Md5::new();
-        chosen.iter().for_each(|part| md5s.update(part.md5));
-        let etag = format!(
-            "\"{}-{}\"",
-            hex::encode_upper(md5s.finalize()),
-            chosen.len()
-        );
-        let body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUploadResult>\n  <Location>http://{}/{}/{}</Location>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <ETag>{}</ETag>\n</CompleteMultipartUploadResult>\n",
-            escape(self.reply.host.as_str()),
-            escape(self.bucket),
-            escape(self.key),
-            escape(self.bucket),
-            escape(self.key),
-            escape(etag.as_str())
-        );
-        let mut response = self.reply.xml(StatusCode::OK, body);
-        self.checksum_headers(&mut response, &etag, sums.crc64);
-        Ok(response)
-    }
-
-    async fn abort(&self, id: &str) -> Result<Response, OssError> {
-        self.check_upload(id)?;
-        let upload = lock(&self.shared.oss.uploads)
-            .remove(id)
-            .ok_or_else(OssError::no_such_upload)?;
-        let files: Vec<_> = upload.parts.into_values().map(|p| p.file).collect();
-        store::discard(&files).await;
-        Ok(self.reply.stamp(StatusCode::NO_CONTENT.into_response()))
-    }
-
-    fn list_parts(&self, id: &str) -> Result<Response, OssError> {
-        let number = |name: &str, default: u32| match param(self.query, name) {
-            None | Some("") => Ok(default),
-            Some(text) => text.parse::<u32>().map_err(|_| {
-                OssError::invalid_argument(format!("{name} must be a non-negative integer."))
-                    .with("ArgumentName", name)
-            }),
-        };
-        let max_parts = number("max-parts", 1000)?.clamp(1, 1000);
-        let marker = number("part-number-marker", 0)?;
-        let uploads = lock(&self.shared.oss.uploads);
-        let upload = match uploads.get(id) {
-            Some(upload) if upload.bucket == self.bucket && upload.key == self.key => upload,
-            _ => return Err(OssError::no_such_upload()),
-        };
-        let after: Vec<(&u32, &Part)> = upload.parts.range(marker.saturating_add(1)..).collect();
-        let shown = &after[..after.len().min(max_parts as usize)];
-        let truncated = after.len() > shown.len();
-        let next = shown.last().map_or(marker, |(n, _)| **n);
-        let mut body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListPartsResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <UploadId>{}</UploadId>\n  <PartNumberMarker>{marker}</PartNumberMarker>\n  <NextPartNumberMarker>{next}</NextPartNumberMarker>\n  <MaxParts>{max_parts}</MaxParts>\n  <IsTruncated>{truncated}</IsTruncated>\n",
-            escape(self.bucket),
-            escape(self.key),
-            escape(id)
-        );
-        for (number, part) in shown {
-            body.push_str(&format!(
-                "  <Part>\n    <PartNumber>{number}</PartNumber>\n    <LastModified>{}</LastModified>\n    <ETag>{}</ETag>\n    <HashCrc64ecma>{}</HashCrc64ecma>\n    <Size>{}</Size>\n  </Part>\n",
-                part.last_modified
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
-                escape(part.etag.as_str()),
-                part.crc64,
-                part.size
-            ));
-        }
-        body.push_str("</ListPartsResult>\n");
-        Ok(self.reply.xml(StatusCode::OK, body))
-    }
-}
-
-fn malformed_xml() -> OssError {
-    OssError::new(
-        StatusCode::BAD_REQUEST,
-        "MalformedXML",
-        "0042-00000201",
-        "The XML you provided was not well-formed or did not validate against our published schema.",
-    )
-}
-
-/// The `(PartNumber, ETag)` pairs of a CompleteMultipartUpload body, in the order given.
-fn parse_complete(bytes: &[u8]) -> Result<Vec<(u32, String)>, OssError> {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut parts = Vec::new();
-    let (mut number, mut etag): (Option<u32>, Option<String>) = (None, None);
-    let mut current = Vec::new();
-    loop {
-        match reader.read_event().map_err(|_| malformed_xml())? {
-            Event::Start(start) => current = start.name().as_ref().to_vec(),
-            Event::Text(text) => {
-                let text = text.decode().map_err(|_| malformed_xml())?;
-                let text = text.trim();
-                match current.as_slice() {
-                    b"PartNumber" => number = Some(text.parse().map_err(|_| malformed_xml())?),
-                    // Entities (`&quot;`) arrive as events of their own: keep the rest.
-                    b"ETag" => etag.get_or_insert_with(String::new).push_str(text),
-                    _ => {}
-                }
-            }
-            Event::End(end) => {
-                if end.name().as_ref() == b"Part" {
-                    match (number.take(), etag.take()) {
-                        (Some(n), Some(e)) => parts.push((n, e)),
-                        _ => return Err(malformed_xml()),
-                    }
-                }
-                current.clear();
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if parts.is_empty() {
-        return Err(malformed_xml());
-    }
-    Ok(parts)
-}
-
-/// The parts `listed` names, after the Complete rules: ascending numbers, existing parts with
-/// matching ETags, every part but the last at least 100 KiB.
-fn choose_parts(upload: &Upload, listed: &[(u32, String)]) -> Result<Vec<Part>, OssError> {
-    if listed.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
-        return Err(OssError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidPartOrder",
-            "0042-00000209",
-            "The list of parts was not in ascending order. Parts must be ordered by part number.",
-        ));
-    }
-    let invalid_part = |number: u32| {
-        OssError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidPart",
-            "0042-00000205",
-            "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
-        )
-        .with("PartNumber", number.to_string())
-    };
-    let mut chosen = Vec::with_capacity(listed.len());
-    for (number, etag) in listed {
-        let part = upload
-            .parts
-            .get(number)
-            .ok_or_else(|| invalid_part(*number))?;
-        let unquote = |e: &str| e.trim_matches('"').to_ascii_uppercase();
-        if unquote(etag) != unquote(&part.etag) {
-            return Err(invalid_part(*number));
-        }
-        chosen.push(part.clone());
-    }
-    if let Some((_, head)) = chosen.split_last() {
-        if let Some(small) = head.iter().position(|p| p.size < MIN_PART) {
-            return Err(OssError::new(
-                StatusCode::BAD_REQUEST,
-                "EntityTooSmall",
-                "0042-00000213",
-                "Your proposed upload is smaller than the minimum allowed size: every part but the last must be at least 100 KB.",
-            )
-            .with("PartNumber", listed[small].0.to_string()));
-        }
-    }
-    Ok(chosen)
 }

@@ -127,7 +127,8 @@ fn check_v1(
         sign::v1_signature(&grant.secret, &text)
     );
     if expected != authorization {
-        return Err(signature_mismatch(access_key_id, authorization, &text));
+        let provided = authorization.rsplit(':').next().unwrap_or_default();
+        return Err(signature_mismatch(access_key_id, provided, &text));
     }
     Ok(())
 }

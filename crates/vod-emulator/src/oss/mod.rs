@@ -29,7 +29,8 @@
 //! - Errors as XML with `Code`, `Message`, `RequestId`, `HostId`, `EC`, and `StringToSign` on
 //!   `SignatureDoesNotMatch`; the codes `SecurityTokenExpired`, `InvalidAccessKeyId`,
 //!   `InvalidSecurityToken`, `SignatureDoesNotMatch`, `RequestTimeTooSkewed`, `AccessDenied`,
-//!   `NoSuchUpload`, `InvalidPart`, `InvalidDigest`, `InvalidArgument`, and the EC codes the
+//!   `NoSuchUpload`, `InvalidPart`, `InvalidDigest`, `InvalidArgument`, `FileAlreadyExists`
+//!   (409, with `x-oss-forbid-overwrite: true`), and the EC codes the
 //!   notes give (0002-00000007, 0002-00000003, 0002-00000006, 0002-00000040, 0042-00000209,
 //!   0042-00000213).
 //! - Multipart rules: part numbers 1..=10000, re-uploading a number replaces it, parts of at least
@@ -51,11 +52,13 @@
 //! - A missing `Authorization`: 403 `AccessDenied` (anonymous access to a private bucket).
 //! - V4: the scope must be the emulator's region (`cn-shanghai`) and the day of `x-oss-date`,
 //!   else `SignatureDoesNotMatch`.
-//! - Only path-style addressing; other operations than the six answer 501 `NotImplemented`.
+//! - Only path-style addressing and header authentication (no pre-signed URLs); other
+//!   operations than the six answer 501 `NotImplemented`.
 //! - `ListParts` reports `HashCrc64ecma` per part (as alibabacloud-oss-v2 parses it).
 
 mod api;
 mod auth;
+mod multipart;
 mod reply;
 pub(crate) mod sign;
 
@@ -67,6 +70,7 @@ use axum::Router;
 use time::OffsetDateTime;
 
 use crate::state::{Shared, lock};
+use crate::storage::fold::Fold;
 
 /// The region every upload credential names and every V4 scope must use.
 pub(crate) const REGION: &str = "cn-shanghai";
@@ -77,7 +81,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
 }
 
 /// One STS key issued by `CreateUploadVideo` / `RefreshUploadVideo`, and what it may write.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out the secret and the token.
+#[derive(Clone)]
 pub(crate) struct Grant {
     pub(crate) secret: String,
     pub(crate) security_token: String,
@@ -86,14 +91,26 @@ pub(crate) struct Grant {
     pub(crate) expires: OffsetDateTime,
 }
 
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One part received.
 #[derive(Debug, Clone)]
 struct Part {
+    number: u32,
     size: u64,
     md5: [u8; 16],
     etag: String,
     crc64: u64,
-    file: PathBuf,
+    /// Where its bytes wait for Complete; `None` once folded (digest mode).
+    file: Option<PathBuf>,
     last_modified: OffsetDateTime,
 }
 
@@ -103,6 +120,8 @@ struct Upload {
     bucket: String,
     key: String,
     parts: BTreeMap<u32, Part>,
+    /// Digest mode: the in-order prefix of the parts, folded.
+    fold: Option<Fold>,
 }
 
 /// What the OSS host remembers: the STS keys issued and the uploads in progress.
@@ -127,5 +146,31 @@ impl Store {
 
     fn find(&self, access_key_id: &str) -> Option<Grant> {
         lock(&self.grants).get(access_key_id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_do_not_show_their_secrets() {
+        let store = Store::default();
+        store.grant(
+            "STS.id".to_owned(),
+            Grant {
+                secret: "the-secret".to_owned(),
+                security_token: "the-token".to_owned(),
+                bucket: "b".to_owned(),
+                key: "k".to_owned(),
+                expires: OffsetDateTime::UNIX_EPOCH,
+            },
+        );
+        let shown = format!("{store:?}");
+        assert!(
+            shown.contains("STS.id") && shown.contains("\"k\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("the-secret") && !shown.contains("the-token"));
     }
 }

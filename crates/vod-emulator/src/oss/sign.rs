@@ -1,6 +1,6 @@
 //! OSS request signatures, V1 (`OSS ak:sig`, HMAC-SHA1) and V4 (`OSS4-HMAC-SHA256`), written
 //! from the vendor notes (`storage-upload.md` §A.1) and pinned to the oss2-made vectors in
-//! `tests/data/oss-upload-signatures.json`. Independent of the adapter's signer on purpose: the
+//! `testdata/vectors/oss-upload-signatures.json`. Independent of the adapter's signer on purpose: the
 //! two sides must not share a bug.
 //!
 //! Both schemes sign `/bucket/key` with the key *decoded*, whether the request came virtual-hosted
@@ -286,7 +286,11 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Value {
-        serde_json::from_str(include_str!("../../tests/data/oss-upload-signatures.json")).unwrap()
+        serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/vectors/oss-upload-signatures.json"
+        )))
+        .unwrap()
     }
 
     type Pairs = Vec<(String, String)>;

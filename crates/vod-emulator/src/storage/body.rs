@@ -1,5 +1,5 @@
 //! Streaming a request body into checksums and (optionally) a file, with the in-transit faults
-//! a storage request can suffer: damaged bytes and a connection dropped mid-body.
+//! a storage request can suffer: damaged bytes, and a connection dropped mid-body.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -20,8 +20,6 @@ pub(crate) struct InTransit {
     /// Flip every bit of the first byte of the body, as a bad link might: the host stores and
     /// reports the checksums of the altered bytes.
     pub(crate) damage: bool,
-    /// Close the connection after the first piece of the body arrived.
-    pub(crate) drop_mid_body: bool,
 }
 
 /// Why a body could not be received.
@@ -55,20 +53,21 @@ pub(crate) async fn drop_mid_body(mut body: Body, killer: &ConnectionKiller) -> 
     killer.kill().await
 }
 
-/// Streams `body` (at most `limit` bytes) through fresh checksums and, when `file` is given, into
-/// that file (removed again on failure).
+/// Streams `body` (at most `limit` bytes) through fresh checksums, and also through each of
+/// `also` (a multipart fold, a block's checksums), and when `file` is given into that file
+/// (removed again on failure).
 pub(crate) async fn receive(
     body: Body,
     file: Option<&Path>,
     limit: u64,
     transit: InTransit,
-    killer: &ConnectionKiller,
+    also: &mut [&mut Digests],
 ) -> Result<Received, ReceiveError> {
     let mut out = match file {
         Some(path) => Some(tokio::fs::File::create(path).await?),
         None => None,
     };
-    let result = pump(body, out.as_mut(), limit, transit, killer).await;
+    let result = pump(body, out.as_mut(), limit, transit, also).await;
     if let Some(mut out) = out {
         let flushed = out.flush().await;
         if result.is_ok() {
@@ -94,7 +93,7 @@ async fn pump(
     mut out: Option<&mut tokio::fs::File>,
     limit: u64,
     transit: InTransit,
-    killer: &ConnectionKiller,
+    also: &mut [&mut Digests],
 ) -> Result<Digests, ReceiveError> {
     let mut digests = Digests::default();
     let mut damaged = false;
@@ -110,9 +109,6 @@ async fn pump(
         if data.is_empty() {
             continue;
         }
-        if transit.drop_mid_body {
-            return killer.kill().await;
-        }
         if digests.size() + data.len() as u64 > limit {
             return Err(ReceiveError::TooLarge);
         }
@@ -125,14 +121,11 @@ async fn pump(
         }
         for piece in data.chunks(BUFFER) {
             digests.update(piece);
+            also.iter_mut().for_each(|digests| digests.update(piece));
             if let Some(out) = out.as_mut() {
                 out.write_all(piece).await?;
             }
         }
-    }
-    if transit.drop_mid_body {
-        // An empty body: nothing arrived, close anyway.
-        return killer.kill().await;
     }
     Ok(digests)
 }

@@ -10,22 +10,29 @@
 //!   benchmark can send gigabytes without filling the disk.
 //!
 //! Bodies are always streamed: a request body goes through a bounded buffer into the running
-//! checksums ([`digest`]) and, in directory mode, into a file; nothing holds a whole object, part
+//! checksums (`digest.rs`) and, in directory mode, into a file; nothing holds a whole object, part
 //! or block in memory.
 //!
-//! **Multipart and slice uploads keep their pieces on disk in both modes.** An object's MD5 (and
-//! its CRC-64, and the Wangsu file hash) needs its bytes in order, and MD5 state cannot be
-//! combined from parts that arrived out of order (oss2 uploads parts from several threads,
-//! wcs-python3-sdk several blocks at once). So every part or block is written to
-//! `DIR/incoming/`, and Complete/mkfile reads them back in the listed order into the object
-//! (directory mode) or only through the checksums (digest mode), then deletes them; Abort
-//! deletes them too. Disk use in digest mode is therefore bounded by the uploads in progress, not
-//! by everything ever sent. (Folding parts that arrive in order straight into a running MD5 would
-//! avoid even that; it is not done, to keep one code path for both modes.)
+//! **Multipart and slice uploads.** An object's MD5 (and the Wangsu file hash) needs its bytes in
+//! order, and MD5 state cannot be combined from parts (oss2 uploads parts from several threads,
+//! wcs-python3-sdk several blocks at once, so they arrive out of order). The choice:
+//! - directory mode writes every part or block to `DIR/incoming/`; Complete/mkfile reads them
+//!   back in the listed order into the object file, then deletes them (Abort deletes them too);
+//! - digest mode: parts (OSS) and blocks (Wangsu) that arrive in order are folded straight
+//!   into the object's running checksums and never written (`fold.rs`); one that arrives ahead
+//!   of its predecessors is spooled to `DIR/incoming/` until the fold reaches it, then read back
+//!   and deleted. Disk use is bounded by what is uploaded ahead of the in-order prefix, not by
+//!   the object: typically a few parts with a few parallel uploads, but a part that stalls holds
+//!   back the fold (and keeps its successors on disk) until it arrives. OSS answers the object's
+//!   CRC-64 combined from its parts'; Wangsu the file hash from each block's 4 MiB segments. If
+//!   Complete/mkfile lists other parts or blocks than those folded (a folded part skipped or
+//!   replaced by different bytes, a block attempt that lost the fold to a newer one), the
+//!   object's MD5 cannot be known and the listing shows `"md5": null`.
 
 pub(crate) mod body;
 pub(crate) mod digest;
 pub(crate) mod fault;
+pub(crate) mod fold;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -73,8 +80,9 @@ pub struct StoredObject {
     pub key: String,
     /// Its size in bytes.
     pub size: u64,
-    /// Lower-case hex MD5 of its bytes.
-    pub md5: String,
+    /// Lower-case hex MD5 of its bytes; `None` only in digest mode when a multipart upload was
+    /// completed with other parts than those folded (see the [module docs](self)).
+    pub md5: Option<String>,
 }
 
 /// The emulator's objects and the directory behind them.
@@ -141,14 +149,16 @@ impl ObjectStore {
         lock(&self.objects).contains_key(&(vendor, bucket.to_owned(), key.to_owned()))
     }
 
-    /// Records an object with these checksums; in directory mode moves `received` (the file the
-    /// bytes were streamed to) into place. A later object of the same name replaces it.
+    /// Records an object of `size` bytes with this MD5 (`None`: unknown, see the module docs);
+    /// in directory mode moves `received` (the file the bytes were streamed to) into place. A
+    /// later object of the same name replaces it.
     pub(crate) async fn commit(
         &self,
         vendor: StorageVendor,
         bucket: &str,
         key: &str,
-        sums: &Sums,
+        size: u64,
+        md5: Option<[u8; 16]>,
         received: Option<PathBuf>,
     ) -> io::Result<()> {
         if let Some(received) = received {
@@ -164,8 +174,8 @@ impl ObjectStore {
                 vendor,
                 bucket: bucket.to_owned(),
                 key: key.to_owned(),
-                size: sums.size,
-                md5: sums.md5_hex(),
+                size,
+                md5: md5.map(hex::encode),
             },
         );
         Ok(())
@@ -185,25 +195,34 @@ impl ObjectStore {
             None => None,
         };
         let mut digests = Digests::default();
-        let mut buffer = vec![0u8; body::BUFFER];
         for piece in pieces {
-            let mut file = tokio::fs::File::open(piece).await?;
-            loop {
-                let read = file.read(&mut buffer).await?;
-                if read == 0 {
-                    break;
-                }
-                digests.update(&buffer[..read]);
-                if let Some(out) = out.as_mut() {
-                    out.write_all(&buffer[..read]).await?;
-                }
-            }
+            read_into(piece, &mut digests, out.as_mut()).await?;
         }
         if let Some(mut out) = out {
             out.flush().await?;
         }
         discard(pieces).await;
         Ok((digests.finish(), target))
+    }
+}
+
+/// Feeds the file at `path` to `digests` (and copies it to `out`).
+pub(crate) async fn read_into(
+    path: &std::path::Path,
+    digests: &mut Digests,
+    mut out: Option<&mut tokio::fs::File>,
+) -> io::Result<()> {
+    let mut buffer = vec![0u8; body::BUFFER];
+    let mut file = tokio::fs::File::open(path).await?;
+    loop {
+        let read = file.read(&mut buffer).await?;
+        if read == 0 {
+            return Ok(());
+        }
+        digests.update(&buffer[..read]);
+        if let Some(out) = out.as_mut() {
+            out.write_all(&buffer[..read]).await?;
+        }
     }
 }
 

@@ -13,7 +13,8 @@
 //!    timestamp window, signature, repeated request;
 //! 3. parameter checks, answered in an HTTP 200 envelope `{"code": <int>, "message"}`;
 //! 4. success: `{"code": 200, "message": "success", "data": {...}}` with a fresh upload token
-//!    (`token.rs`) whose `uploadUrl` is the emulator's own Wangsu base URL.
+//!    (`token.rs`) whose `uploadUrl` is the emulator's own Wangsu upload host, which accepts the
+//!    token until its deadline (see [`crate::wcs`]).
 //!
 //! Every answer carries a request id header: `X-WS-RequestId` for WS3 requests,
 //! `x-cnc-request-id` for CNC requests.

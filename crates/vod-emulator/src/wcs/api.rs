@@ -1,5 +1,5 @@
 //! The Wangsu upload host's request handler: faults, the token, then form upload or one step of
-//! a slice upload (see the [module docs](super)).
+//! a slice upload (`slice.rs`; see the [module docs](super)).
 
 use std::sync::Arc;
 
@@ -12,29 +12,25 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+use super::form::Form;
 use super::form::{self, FormError};
-use super::{Block, form::Form};
 use crate::server::ConnectionKiller;
 use crate::state::{Shared, lock};
 use crate::storage::body::{self, InTransit, ReceiveError};
-use crate::storage::digest::WCS_SEGMENT;
+use crate::storage::digest::Digests;
 use crate::storage::fault::StorageFaultKind;
 use crate::storage::{self as store, StorageVendor};
 use crate::wangsu::token;
 
 /// The VoD form upload limit: 2 GB.
 const MAX_FORM_FILE: u64 = 2 * 1024 * 1024 * 1024;
-/// The largest block accepted (the SDKs use 4 MiB; blocks may be any multiple).
-const MAX_BLOCK: u64 = 1024 * WCS_SEGMENT;
-/// The largest mkfile body read (a list of contexts).
-const MAX_MKFILE_BODY: usize = 4 * 1024 * 1024;
 
 /// A failed request: HTTP status, `code` (the status) and message.
 #[derive(Debug)]
-struct WcsError(StatusCode, String);
+pub(super) struct WcsError(pub(super) StatusCode, pub(super) String);
 
 impl WcsError {
-    fn bad(message: impl Into<String>) -> Self {
+    pub(super) fn bad(message: impl Into<String>) -> Self {
         WcsError(StatusCode::BAD_REQUEST, message.into())
     }
 
@@ -42,7 +38,7 @@ impl WcsError {
         WcsError(StatusCode::UNAUTHORIZED, message.to_owned())
     }
 
-    fn internal() -> Self {
+    pub(super) fn internal() -> Self {
         WcsError(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal error".to_owned(),
@@ -51,10 +47,10 @@ impl WcsError {
 }
 
 /// What a valid token allows.
-struct Policy {
-    bucket: String,
-    key: String,
-    overwrite: bool,
+pub(super) struct Policy {
+    pub(super) bucket: String,
+    pub(super) key: String,
+    pub(super) overwrite: bool,
 }
 
 fn answer(request_id: &str, status: StatusCode, body: &Value) -> Response {
@@ -104,7 +100,7 @@ async fn serve(
     // The block a request belongs to, for faults that target one.
     let block = match segments {
         ["mkblk", _, index] => index.parse::<u32>().ok(),
-        ["bput", ctx, _] => lock(&shared.wcs.blocks).get(*ctx).map(|b| b.index),
+        ["bput", ctx, _] => lock(&shared.wcs.slices).blocks.get(*ctx).map(|b| b.index),
         _ => None,
     };
     let mut transit = InTransit::default();
@@ -127,7 +123,6 @@ async fn serve(
     }
     let call = Call {
         shared,
-        killer,
         headers,
         transit,
     };
@@ -150,11 +145,10 @@ fn number(text: &str, what: &str) -> Result<u64, WcsError> {
         .map_err(|_| WcsError::bad(format!("{what} is not a number")))
 }
 
-struct Call<'a> {
-    shared: &'a Shared,
-    killer: &'a ConnectionKiller,
-    headers: &'a HeaderMap,
-    transit: InTransit,
+pub(super) struct Call<'a> {
+    pub(super) shared: &'a Shared,
+    pub(super) headers: &'a HeaderMap,
+    pub(super) transit: InTransit,
 }
 
 impl Call<'_> {
@@ -204,7 +198,7 @@ impl Call<'_> {
     }
 
     /// The policy of the `Authorization` token, after the `Key` header check.
-    fn slice_policy(&self) -> Result<(Policy, String), WcsError> {
+    pub(super) fn slice_policy(&self) -> Result<(Policy, String), WcsError> {
         let authorization = self
             .header("authorization")
             .ok_or_else(|| WcsError::unauthorized("Authorization Required"))?;
@@ -236,7 +230,7 @@ impl Call<'_> {
         Ok(())
     }
 
-    fn check_overwrite(&self, policy: &Policy) -> Result<(), WcsError> {
+    pub(super) fn check_overwrite(&self, policy: &Policy) -> Result<(), WcsError> {
         if !policy.overwrite
             && self
                 .shared
@@ -251,9 +245,16 @@ impl Call<'_> {
         Ok(())
     }
 
-    async fn receive(&self, body: Body, limit: u64) -> Result<body::Received, WcsError> {
-        let file = self.shared.objects.incoming();
-        body::receive(body, Some(&file), limit, self.transit, self.killer)
+    /// Streams a chunk into `also` and, unless it is folded, into a spool file.
+    pub(super) async fn receive(
+        &self,
+        body: Body,
+        limit: u64,
+        spool: bool,
+        also: &mut [&mut Digests],
+    ) -> Result<body::Received, WcsError> {
+        let file = spool.then(|| self.shared.objects.incoming());
+        body::receive(body, file.as_deref(), limit, self.transit, also)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => WcsError::bad("the chunk is larger than its block"),
@@ -275,7 +276,6 @@ impl Call<'_> {
             file.as_deref(),
             MAX_FORM_FILE,
             self.transit,
-            self.killer,
         )
         .await;
         let form: Form = match read {
@@ -309,7 +309,8 @@ impl Call<'_> {
                 StorageVendor::Wangsu,
                 &policy.bucket,
                 &policy.key,
-                &sums,
+                sums.size,
+                Some(sums.md5),
                 file,
             )
             .await
@@ -335,166 +336,5 @@ impl Call<'_> {
             .clone()
             .ok_or_else(|| WcsError::bad("the form has no file"))?;
         Ok((policy, sums))
-    }
-
-    async fn mkblk(&self, size: u64, index: u32, body: Body) -> Result<Value, WcsError> {
-        let (policy, batch) = self.slice_policy()?;
-        if size == 0 || size > MAX_BLOCK {
-            return Err(WcsError::bad(format!(
-                "block size must be between 1 and {MAX_BLOCK}"
-            )));
-        }
-        let received = self.receive(body, size).await?;
-        let block = Block {
-            batch,
-            bucket: policy.bucket,
-            key: policy.key,
-            index,
-            size,
-            chunks: Vec::new(),
-            received: 0,
-            latest_ctx: String::new(),
-        };
-        Ok(self.add_chunk(block, received))
-    }
-
-    async fn bput(&self, ctx: &str, offset: u64, body: Body) -> Result<Value, WcsError> {
-        let (policy, batch) = self.slice_policy()?;
-        let (size, received_before) = {
-            let blocks = lock(&self.shared.wcs.blocks);
-            let block = blocks
-                .get(ctx)
-                .ok_or_else(|| WcsError::bad("unknown or stale ctx"))?;
-            if block.batch != batch || block.key != policy.key || block.bucket != policy.bucket {
-                return Err(WcsError::bad("the ctx belongs to another upload"));
-            }
-            (block.size, block.received)
-        };
-        if offset != received_before {
-            return Err(WcsError::bad(format!(
-                "offset {offset} does not continue the block at {received_before}"
-            )));
-        }
-        let received = self.receive(body, size - received_before).await?;
-        let block = lock(&self.shared.wcs.blocks).remove(ctx);
-        match block {
-            Some(block) if block.received == received_before => Ok(self.add_chunk(block, received)),
-            other => {
-                // Another request continued the block meanwhile: this chunk is stale.
-                if let Some(block) = other {
-                    lock(&self.shared.wcs.blocks).insert(ctx.to_owned(), block);
-                }
-                store::discard(&received.file.into_iter().collect::<Vec<_>>()).await;
-                Err(WcsError::bad("unknown or stale ctx"))
-            }
-        }
-    }
-
-    /// Appends a received chunk to `block` under a fresh ctx; the chunk answer.
-    fn add_chunk(&self, mut block: Block, received: body::Received) -> Value {
-        let ctx = format!(
-            "{}-{}",
-            uuid::Uuid::new_v4().simple(),
-            block.received + received.sums.size
-        );
-        block.received += received.sums.size;
-        block.chunks.extend(received.file);
-        block.latest_ctx = ctx.clone();
-        let offset = block.received;
-        lock(&self.shared.wcs.blocks).insert(ctx.clone(), block);
-        json!({
-            "ctx": ctx,
-            "checksum": received.sums.wcs_etag,
-            "crc32": received.sums.crc32,
-            "offset": offset,
-            "host": self.shared.wangsu_url,
-        })
-    }
-
-    async fn mkfile(&self, size: u64, rest: &[&str], body: Body) -> Result<Value, WcsError> {
-        let (policy, batch) = self.slice_policy()?;
-        // `/key/<b64url(key)>` (the Java SDK) must name the token's file; `x:var` pairs are kept
-        // by nobody here.
-        let mut pairs = rest.chunks(2);
-        for pair in &mut pairs {
-            if let ["key", encoded] = pair {
-                let decoded = URL_SAFE
-                    .decode(encoded)
-                    .or_else(|_| URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')))
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok());
-                if decoded.as_deref() != Some(policy.key.as_str()) {
-                    return Err(WcsError::bad(
-                        "the key in the path does not name the token's file",
-                    ));
-                }
-            }
-        }
-        self.check_overwrite(&policy)?;
-        let bytes = axum::body::to_bytes(body, MAX_MKFILE_BODY)
-            .await
-            .map_err(|_| WcsError::bad("the ctx list is too long"))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let ctxs: Vec<&str> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
-        let blocks = {
-            let mut blocks = lock(&self.shared.wcs.blocks);
-            let mut total = 0u64;
-            for (position, ctx) in ctxs.iter().enumerate() {
-                let block = blocks
-                    .get(*ctx)
-                    .ok_or_else(|| WcsError::bad(format!("unknown or stale ctx at {position}")))?;
-                if block.batch != batch || block.key != policy.key || block.bucket != policy.bucket
-                {
-                    return Err(WcsError::bad("a ctx belongs to another upload"));
-                }
-                if block.received != block.size {
-                    return Err(WcsError::bad(format!(
-                        "block {position} has {} of its {} bytes",
-                        block.received, block.size
-                    )));
-                }
-                if u64::from(block.index) != position as u64 {
-                    return Err(WcsError::bad(format!(
-                        "block {} is listed at position {position}",
-                        block.index
-                    )));
-                }
-                if position + 1 < ctxs.len() && block.size % WCS_SEGMENT != 0 {
-                    return Err(WcsError::bad(format!(
-                        "block {position} is not a multiple of 4 MiB and not the last"
-                    )));
-                }
-                total += block.size;
-            }
-            if total != size {
-                return Err(WcsError::bad(format!(
-                    "the blocks hold {total} bytes, not {size}"
-                )));
-            }
-            ctxs.iter()
-                .filter_map(|ctx| blocks.remove(*ctx))
-                .collect::<Vec<_>>()
-        };
-        let pieces: Vec<_> = blocks.into_iter().flat_map(|b| b.chunks).collect();
-        let objects = &self.shared.objects;
-        let (sums, file) = objects
-            .assemble(&pieces)
-            .await
-            .map_err(|_| WcsError::internal())?;
-        objects
-            .commit(
-                StorageVendor::Wangsu,
-                &policy.bucket,
-                &policy.key,
-                &sums,
-                file,
-            )
-            .await
-            .map_err(|_| WcsError::internal())?;
-        Ok(json!({ "hash": sums.wcs_etag, "key": policy.key }))
     }
 }

@@ -8,7 +8,6 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::server::ConnectionKiller;
 use crate::storage::body::InTransit;
 use crate::storage::digest::{Digests, Sums};
 
@@ -70,7 +69,6 @@ pub(crate) async fn read(
     file: Option<&Path>,
     limit: u64,
     transit: InTransit,
-    killer: &ConnectionKiller,
 ) -> Result<Form, FormError> {
     let first = format!("--{boundary}");
     let delimiter = format!("\r\n--{boundary}").into_bytes();
@@ -126,10 +124,22 @@ pub(crate) async fn read(
                     state = State::Content { name, is_file };
                 }
                 State::Content { name, is_file } => {
+                    // A delimiter followed by anything but "--" or CRLF is not a boundary line
+                    // (RFC 2046 forbids it in content; be lenient and keep it as content).
                     let found = find(&buf, &delimiter);
-                    let usable = match found {
-                        Some(at) => at,
-                        None => buf.len().saturating_sub(delimiter.len() + 4),
+                    let mut lenient = false;
+                    let (usable, tail) = match found {
+                        None => (buf.len().saturating_sub(delimiter.len() + 4), None),
+                        Some(at) if buf.len() < at + delimiter.len() + 2 => (at, None),
+                        Some(at) => {
+                            let tail = [buf[at + delimiter.len()], buf[at + delimiter.len() + 1]];
+                            if &tail == b"--" || &tail == b"\r\n" {
+                                (at, Some(tail))
+                            } else {
+                                lenient = true;
+                                (at + delimiter.len(), None)
+                            }
+                        }
                     };
                     if usable > 0 {
                         let mut piece: Vec<u8> = buf.drain(..usable).collect();
@@ -152,14 +162,12 @@ pub(crate) async fn read(
                             field.extend_from_slice(&piece);
                         }
                     }
-                    if found.is_none() {
+                    let Some(tail) = tail else {
+                        if lenient {
+                            continue;
+                        }
                         break;
-                    }
-                    // At a delimiter: need two more bytes to tell "--" (end) from CRLF.
-                    if buf.len() < delimiter.len() + 2 {
-                        break;
-                    }
-                    let tail = [buf[delimiter.len()], buf[delimiter.len() + 1]];
+                    };
                     buf.drain(..delimiter.len() + 2);
                     if *is_file {
                         if let Some(mut out) = out.take() {
@@ -172,10 +180,10 @@ pub(crate) async fn read(
                             String::from_utf8_lossy(&field).into_owned(),
                         ));
                     }
-                    state = match &tail {
-                        b"--" => State::Done,
-                        b"\r\n" => State::Headers,
-                        _ => return Err(FormError::Malformed("bad boundary line")),
+                    state = if &tail == b"--" {
+                        State::Done
+                    } else {
+                        State::Headers
                     };
                 }
                 State::Done => return Ok(form),
@@ -191,9 +199,6 @@ pub(crate) async fn read(
             Some(Err(_)) => return Err(FormError::Malformed("the body was cut off")),
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
-                    if transit.drop_mid_body && !data.is_empty() {
-                        return killer.kill().await;
-                    }
                     buf.extend_from_slice(&data);
                 }
             }
@@ -223,4 +228,78 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn run(body: Vec<u8>, boundary: &str) -> Result<Form, FormError> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(read(
+                Body::from(body),
+                boundary,
+                None,
+                u64::MAX,
+                InTransit::default(),
+            ))
+    }
+
+    fn form(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut body = b"preamble\r\n".to_vec();
+        for (name, value) in parts {
+            let filename = if *name == "file" {
+                "; filename=\"a b.mp4\""
+            } else {
+                ""
+            };
+            body.extend_from_slice(
+                format!("--B\r\nContent-Disposition: form-data; name=\"{name}\"{filename}\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--B--\r\n");
+        body
+    }
+
+    #[test]
+    fn reads_fields_and_the_file() {
+        let file = b"--B\r\n not a boundary \r\n--Bx".repeat(5000);
+        let parsed = run(
+            form(&[("token", b"t:o:k"), ("file", &file), ("key", b"k")]),
+            "B",
+        )
+        .unwrap();
+        assert_eq!(parsed.field("token"), Some("t:o:k"));
+        assert_eq!(parsed.field("key"), Some("k"));
+        let sums = parsed.file.unwrap();
+        let mut expected = Digests::default();
+        expected.update(&file);
+        assert_eq!(sums, expected.finish());
+        assert!(run(form(&[("file", b"")]), "B").unwrap().file.unwrap().size == 0);
+        assert!(matches!(
+            run(b"--B\r\nno end".to_vec(), "B"),
+            Err(FormError::Malformed(_))
+        ));
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"abc\""),
+            Some("abc".to_owned())
+        );
+        assert_eq!(boundary("application/json"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(body in proptest::collection::vec(any::<u8>(), 0..400), cut in 0usize..400) {
+            let _ = run(body.clone(), "B");
+            let mut valid = form(&[("token", &body), ("file", &body)]);
+            valid.truncate(cut.min(valid.len()));
+            let _ = run(valid, "B");
+        }
+    }
 }

@@ -40,9 +40,15 @@
 //!   key and `UploadBatch`, not to the token it was made with (the notes leave this
 //!   unverified; the Java SDK relies on it when it mints tokens mid-upload).
 //! - Blocks never merged stay until the emulator stops (the vendor purges them about monthly).
+//! - Digest mode folds blocks in index order into the file's checksums as their chunks arrive
+//!   (see [`crate::storage`]); a block ahead of the fold is spooled until the fold reaches it. A
+//!   new `mkblk` for the block the fold waits for takes the fold over from an earlier attempt
+//!   at that block. If `mkfile` lists other blocks than those folded, the stored MD5 is unknown
+//!   (`null`); the file hash is always known (it is computed per 4 MiB segment).
 
 mod api;
 mod form;
+mod slice;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -51,6 +57,8 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 
 use crate::state::Shared;
+use crate::storage::digest::Digests;
+use crate::storage::fold::Fold;
 
 /// The Wangsu upload host's routes (admin routes are merged in by the server): every path.
 pub(crate) fn router() -> Router<Arc<Shared>> {
@@ -66,15 +74,38 @@ struct Block {
     index: u32,
     /// The size declared in `mkblk`.
     size: u64,
-    /// The chunk files, in order.
+    /// Who this block is, for the file's fold (every `mkblk` makes a new one).
+    id: [u8; 16],
+    /// The spooled chunk files, in order (none once folded, or while streaming into the fold).
     chunks: Vec<PathBuf>,
     received: u64,
-    /// The only `ctx` that may continue or finish the block.
-    latest_ctx: String,
+    /// The block's own checksums (its share of the Wangsu file hash).
+    digests: Digests,
+    /// Digest mode: the claim on the file's fold this block streams into, and the fold so far.
+    claim: Option<(u64, Digests)>,
+    /// Digest mode: the block's bytes are in the file's fold.
+    folded: bool,
 }
 
-/// What the Wangsu upload host remembers: blocks in progress, by their latest `ctx`.
+impl Block {
+    fn file(&self) -> FileId {
+        (self.batch.clone(), self.bucket.clone(), self.key.clone())
+    }
+}
+
+/// One file of a slice upload: its `UploadBatch`, bucket and key.
+type FileId = (String, String, String);
+
+/// Blocks in progress by their latest `ctx` (the only one that may continue or finish a
+/// block), and in digest mode each file's fold.
+#[derive(Debug, Default)]
+struct Slices {
+    blocks: HashMap<String, Block>,
+    folds: HashMap<FileId, Fold>,
+}
+
+/// What the Wangsu upload host remembers.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    blocks: Mutex<HashMap<String, Block>>,
+    slices: Mutex<Slices>,
 }

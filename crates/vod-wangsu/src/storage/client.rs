@@ -22,7 +22,7 @@ use super::form::random_boundary;
 use super::ids::{BlockContext, UploadBatch};
 use super::plan::Block;
 use super::request::{self, StorageRequest};
-use crate::decode::PROVIDER;
+use crate::api::PROVIDER_NAME;
 
 /// Where the upload host puts its request id.
 pub const REQUEST_ID_HEADERS: &[&str] = &["x-reqid"];
@@ -65,7 +65,7 @@ impl WangsuStorage {
     /// A client with the timeouts of `http`. A chunk of several MiB needs a `timeout_secs` that
     /// covers sending it at the slowest expected speed.
     pub fn new(http: &HttpConfig) -> Result<Self> {
-        let transport = Transport::new(PROVIDER, http)?
+        let transport = Transport::new(PROVIDER_NAME, http)?
             .with_request_id_headers(REQUEST_ID_HEADERS)
             .with_redactor(Redactor::new().fields(SECRET_FIELDS));
         Ok(Self { transport })
@@ -178,24 +178,30 @@ impl WangsuStorage {
             headers,
             body,
         } = request;
+        // One body for every attempt: a single piece is sent as it is, several are joined once.
+        let body = match body.as_slice() {
+            [piece] => piece.clone(),
+            pieces => {
+                let mut joined = Vec::with_capacity(pieces.iter().map(Bytes::len).sum());
+                for piece in pieces {
+                    joined.extend_from_slice(piece);
+                }
+                Bytes::from(joined)
+            }
+        };
         transport
             .call(
                 operation.as_str(),
                 |_attempt| {
-                    // One copy of the body per attempt until the transport sends `Bytes` pieces
-                    // (issue 11).
-                    let mut joined = Vec::with_capacity(body.iter().map(Bytes::len).sum());
-                    for piece in &body {
-                        joined.extend_from_slice(piece);
-                    }
-                    Ok(Outgoing {
+                    let outgoing = Outgoing {
                         method: reqwest::Method::POST,
                         url: url.clone(),
                         headers: headers.clone(),
-                        body: joined,
-                    })
+                        body: body.clone(),
+                    };
+                    Ok((outgoing, ()))
                 },
-                |response| read(response.status, &response.body, &redactor),
+                |response, ()| read(response.status, &response.body, &redactor),
             )
             .await
     }

@@ -278,7 +278,7 @@ mod tests {
     const TOKEN: &str = "AK:c2lnbmF0dXJl:eyJzY29wZSI6ImIifQ==";
 
     fn target(url: &str, key: &str) -> WangsuStorageTarget {
-        WangsuStorageTarget::new(url, Secret::new(TOKEN), key, None, None)
+        WangsuStorageTarget::new(url, Secret::new(TOKEN), key)
     }
 
     fn batch() -> UploadBatch {
@@ -386,13 +386,7 @@ mod tests {
             assert!(!err.to_string().contains("pw"));
         }
         for token in ["", "a b", "tok\r\nX-Evil: 1"] {
-            let t = WangsuStorageTarget::new(
-                "https://u.example.com",
-                Secret::new(token),
-                "k",
-                None,
-                None,
-            );
+            let t = WangsuStorageTarget::new("https://u.example.com", Secret::new(token), "k");
             let err = make_file(&t, &batch(), 0, &[]).unwrap_err();
             assert_eq!(err.field(), Some("upload_token"));
             assert!(token.is_empty() || !err.to_string().contains(token));

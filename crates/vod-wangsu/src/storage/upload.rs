@@ -36,7 +36,6 @@ use super::client::WangsuStorage;
 use super::file_hash::{FileHash, FileHasher, HASH_BLOCK_BYTES};
 use super::ids::{BlockContext, UploadBatch};
 use super::plan::{BLOCK_UNIT, Block, BlockPlan};
-use crate::decode::PROVIDER;
 
 /// The algorithm name of a part's checksum: the SHA-1 of each 4 MiB unit, hex, concatenated.
 pub const UNIT_SHA1_ALGORITHM: &str = "sha1-per-4mib";
@@ -110,8 +109,9 @@ fn block_of(part: PartSpec) -> Result<Block> {
         n => part.offset / u64::from(n - 1),
     };
     let file_end = part.offset + part.len;
-    BlockPlan::new(file_end, block_size)?
-        .block(u64::from(part.number - 1))
+    BlockPlan::new(file_end, block_size)
+        .ok()
+        .and_then(|plan| plan.block(u64::from(part.number - 1)))
         .filter(|b| b.offset() == part.offset && b.size() == part.len)
         .ok_or_else(|| {
             Error::invalid_input(
@@ -153,7 +153,7 @@ fn file_hash(parts: &[PartReceipt]) -> Option<FileHash> {
 #[async_trait]
 impl Storage for WangsuUploadStorage {
     fn provider(&self) -> &'static str {
-        PROVIDER
+        crate::PROVIDER_NAME
     }
 
     fn rules(&self) -> PartRules {

@@ -5,6 +5,11 @@
 //! call the same computation `CNC-HMAC-SHA256` and read the key and time from other headers.
 //! Both are covered by [`Algorithm`].
 //!
+//! [`sign`] is the one entry point, shaped like aws-sigv4's and like the Aliyun signers: it takes
+//! the request's parts, a [`SigningKey`] and the timestamp, and returns a [`SignedParts`] with
+//! every header to add (the key, the time, for CNC the auth method, and `Authorization`) and the
+//! string to sign. The other functions are its steps, public so tests can check each.
+//!
 //! This module is only the arithmetic: no clock, no randomness, no I/O. The caller supplies the
 //! timestamp and the exact bytes it will send, which makes every signature reproducible byte for
 //! byte in tests, lets the local emulator check requests, and keeps signing cheap enough to do
@@ -40,6 +45,7 @@ use std::fmt;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use vod_core::{Secret, SignedParts, SigningKey};
 
 /// The signed-header list used when a request names none: `content-type;host`.
 pub const DEFAULT_SIGNED_HEADERS: &str = "content-type;host";
@@ -266,13 +272,14 @@ pub fn string_to_sign(algorithm: Algorithm, timestamp: u64, canonical_request: &
 /// The signature: lower-case hex of HMAC-SHA256 keyed with the raw secret key.
 ///
 /// ```
+/// use vod_core::Secret;
 /// use vod_wangsu::sign::signature;
-/// let sig = signature("key", "The quick brown fox jumps over the lazy dog");
+/// let sig = signature("The quick brown fox jumps over the lazy dog", &Secret::new("key"));
 /// assert_eq!(sig, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
 /// ```
 #[must_use]
-pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
-    let mut mac = new_mac(secret_key);
+pub fn signature(string_to_sign: &str, secret_key: &Secret) -> String {
+    let mut mac = new_mac(secret_key.expose());
     mac.update(string_to_sign.as_bytes());
     Hex64::encode(&mac.finalize().into_bytes().into())
         .as_str()
@@ -304,51 +311,16 @@ pub fn authorization(
     out
 }
 
-/// The result of [`sign`]: the `Authorization` value, with the signature available as a slice
-/// of it.
+/// Signs a request: the headers to add and the string to sign.
 ///
-/// `Debug` prints neither: the value names the access key and is a replayable credential for
-/// the few minutes the server accepts its timestamp.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Signed {
-    authorization: String,
-    signature_start: usize,
-}
-
-impl Signed {
-    /// The `Authorization` header value.
-    #[must_use]
-    pub fn authorization(&self) -> &str {
-        &self.authorization
-    }
-
-    /// The lower-case hex signature (the tail of the `Authorization` value).
-    #[must_use]
-    pub fn signature(&self) -> &str {
-        &self.authorization[self.signature_start..]
-    }
-
-    /// The `Authorization` header value, by value.
-    #[must_use]
-    pub fn into_authorization(self) -> String {
-        self.authorization
-    }
-}
-
-impl fmt::Debug for Signed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Signed { authorization: <redacted> }")
-    }
-}
-
-/// Signs a request in one pass: the same result as [`canonical_request`], [`string_to_sign`],
-/// [`signature`] and [`authorization`] chained, without building the intermediate strings.
-///
-/// The caller still has to send the key and time headers ([`Algorithm::access_key_header`],
-/// [`Algorithm::timestamp_header`], and for CNC [`Algorithm::auth_method_header`]) with the same
-/// values.
+/// The headers are, in this order, the access key ([`Algorithm::access_key_header`]), the
+/// timestamp ([`Algorithm::timestamp_header`]), for CNC the auth method
+/// ([`Algorithm::auth_method_header`]), and `Authorization`. The result is the same as
+/// [`canonical_request`], [`string_to_sign`], [`signature`] and [`authorization`] chained, but
+/// the canonical request is hashed as it is written, never built.
 ///
 /// ```
+/// use vod_core::SigningKey;
 /// use vod_wangsu::sign::{sign, Algorithm, Request};
 /// let headers = [
 ///     ("Content-Type", "application/json; charset=utf-8"),
@@ -358,24 +330,23 @@ impl fmt::Debug for Signed {
 /// let req = Request::new("POST", "/vod/videoManage/getUploadToken")
 ///     .with_headers(&headers)
 ///     .with_body(body);
-/// let signed = sign(
-///     Algorithm::Ws3,
-///     &req,
-///     1564645579,
+/// let key = SigningKey::new(
 ///     "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
 ///     "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 /// );
-/// assert_eq!(signed.signature(), "cf949e80c2a867c3b467a939d8e0459b74917a52cc981978dd16d955080d7123");
-/// assert!(signed.authorization().starts_with("WS3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE, "));
+/// let signed = sign(Algorithm::Ws3, &req, &key, 1564645579);
+/// assert_eq!(signed.header("X-WS-Timestamp"), Some("1564645579"));
+/// let authorization = signed.header("Authorization").unwrap();
+/// assert!(authorization.starts_with("WS3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE, "));
+/// assert!(authorization.ends_with("Signature=cf949e80c2a867c3b467a939d8e0459b74917a52cc981978dd16d955080d7123"));
 /// ```
 #[must_use]
 pub fn sign(
     algorithm: Algorithm,
     request: &Request<'_>,
+    key: &SigningKey,
     timestamp: u64,
-    access_key: &str,
-    secret_key: &str,
-) -> Signed {
+) -> SignedParts {
     let signed = signed_headers(request.signed_headers);
 
     let mut hasher = HashSink(Sha256::new());
@@ -384,27 +355,37 @@ pub fn sign(
 
     let mut ts = [0u8; 20];
     let ts = format_u64(timestamp, &mut ts);
-    let mut mac = new_mac(secret_key);
-    mac.update(algorithm.name().as_bytes());
-    mac.update(b"\n");
-    mac.update(ts.as_bytes());
-    mac.update(b"\n");
-    mac.update(canonical_digest.as_str().as_bytes());
+    let mut string_to_sign = String::with_capacity(algorithm.name().len() + ts.len() + 66);
+    string_to_sign.push_str(algorithm.name());
+    string_to_sign.push('\n');
+    string_to_sign.push_str(ts);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(canonical_digest.as_str());
+    let mut mac = new_mac(key.secret.expose());
+    mac.update(string_to_sign.as_bytes());
     let sig = Hex64::encode(&mac.finalize().into_bytes().into());
 
     let mut authorization =
-        String::with_capacity(algorithm.name().len() + access_key.len() + signed.len() + 64 + 40);
+        String::with_capacity(algorithm.name().len() + key.id.len() + signed.len() + 64 + 40);
     push_authorization(
         &mut authorization,
         algorithm,
-        access_key,
+        &key.id,
         &signed,
         sig.as_str(),
     );
-    let signature_start = authorization.len() - 64;
-    Signed {
-        authorization,
-        signature_start,
+    let mut headers = vec![
+        (algorithm.access_key_header(), key.id.clone()),
+        (algorithm.timestamp_header(), ts.to_owned()),
+    ];
+    if let Some((name, value)) = algorithm.auth_method_header() {
+        headers.push((name, value.to_owned()));
+    }
+    headers.push(("Authorization", authorization));
+    SignedParts {
+        headers,
+        query: Vec::new(),
+        string_to_sign,
     }
 }
 
@@ -665,11 +646,11 @@ mod tests {
         for alg in Algorithm::ALL {
             let cr = canonical_request(&req);
             let sts = string_to_sign(alg, 42, &cr);
-            let sig = signature("sk", &sts);
+            let sig = signature(&sts, &Secret::new("sk"));
             let auth = authorization(alg, "ak", &signed_headers(req.signed_headers), &sig);
-            let signed = sign(alg, &req, 42, "ak", "sk");
-            assert_eq!(signed.signature(), sig);
-            assert_eq!(signed.authorization(), auth);
+            let signed = sign(alg, &req, &SigningKey::new("ak", "sk"), 42);
+            assert_eq!(signed.string_to_sign, sts);
+            assert_eq!(signed.header("authorization"), Some(auth.as_str()));
         }
     }
 

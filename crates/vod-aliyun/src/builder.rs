@@ -9,15 +9,12 @@
 //! overrides it with any http(s) URL: another host, a port, plain `http` (the emulator on
 //! loopback), or a path under which the service is mounted.
 
-use std::sync::Arc;
-
 use vod_core::config::{AliyunConfig, AliyunSignature, HttpConfig, ProviderName};
 use vod_core::endpoint::Endpoint;
-use vod_core::transport::Transport;
-use vod_core::{Clock, Config, Error, NonceSource, Result, Secret};
+use vod_core::{ClientOptions, Config, Error, Result, Secret, SigningKey};
 
-use crate::PROVIDER_NAME;
-use crate::client::{Client, Credentials, SignatureVersion};
+use crate::api::{PROVIDER_NAME, REQUEST_ID_HEADERS};
+use crate::client::{Client, SignatureVersion};
 use crate::error;
 use crate::provider::AliyunProvider;
 
@@ -39,10 +36,7 @@ use crate::provider::AliyunProvider;
 #[derive(Debug, Clone, Default)]
 pub struct AliyunProviderBuilder {
     config: AliyunConfig,
-    http: HttpConfig,
-    clock: Option<Arc<dyn Clock>>,
-    nonces: Option<Arc<dyn NonceSource>>,
-    http_client: Option<reqwest::Client>,
+    options: ClientOptions,
 }
 
 impl AliyunProviderBuilder {
@@ -57,6 +51,11 @@ impl AliyunProviderBuilder {
         let mut config = Config::new(ProviderName::Aliyun);
         config.fill_from_env(|name| std::env::var(name).ok());
         Self::new().config(&config.aliyun())
+    }
+
+    /// A builder holding the `[aliyun]` section and the `[http]` settings.
+    pub fn from_config(config: &AliyunConfig, http: &HttpConfig) -> Self {
+        Self::new().config(config).http(http.clone())
     }
 
     /// Takes every setting of an `[aliyun]` config section.
@@ -101,36 +100,13 @@ impl AliyunProviderBuilder {
         self
     }
 
-    /// Sets the timeouts.
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Reads time from `clock` instead of the system clock (tests, signature vectors).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Takes signature nonces from `nonces` instead of random UUIDs.
-    pub fn nonces(mut self, nonces: Arc<dyn NonceSource>) -> Self {
-        self.nonces = Some(nonces);
-        self
-    }
-
-    /// Sends through `client` (its own timeouts, proxies and TLS settings then apply).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
+    vod_core::client_options_setters!(options);
 
     /// Checks the settings and builds the provider.
     pub fn build(self) -> Result<AliyunProvider> {
         let cfg = &self.config;
-        let access_key_id = cfg.access_key_id()?.to_owned();
-        let access_key_secret = cfg.access_key_secret()?.clone();
-        let security_token = cfg.security_token.clone().filter(|t| !t.is_empty());
+        let key = SigningKey::new(cfg.access_key_id()?, cfg.access_key_secret()?.clone())
+            .with_token(cfg.security_token.clone());
         let endpoint = resolve_endpoint(cfg)?;
         let signature = SignatureVersion::from_config(cfg.signature).ok_or_else(|| {
             Error::config(
@@ -141,30 +117,15 @@ impl AliyunProviderBuilder {
                 ),
             )
         })?;
-
-        let secrets = [Some(&access_key_secret), security_token.as_ref()];
-        let redactor = error::redactor(secrets.into_iter().flatten().map(Secret::expose));
-        // Aliyun repeats the body's `RequestId` in this header, so each attempt's log line has it.
-        let mut transport = Transport::new(PROVIDER_NAME, &self.http)?
-            .with_redactor(redactor)
-            .with_request_id_headers(&["x-acs-request-id"]);
-        if let Some(clock) = self.clock {
-            transport = transport.with_clock(clock);
-        }
-        if let Some(nonces) = self.nonces {
-            transport = transport.with_nonces(nonces);
-        }
-        if let Some(client) = self.http_client {
-            transport = transport.with_client(client);
-        }
+        let transport = self
+            .options
+            .transport(PROVIDER_NAME)?
+            .with_request_id_headers(REQUEST_ID_HEADERS)
+            .with_redactor(error::redactor(key.secret_values()));
         Ok(AliyunProvider::new(Client {
             transport,
             endpoint,
-            credentials: Credentials {
-                access_key_id,
-                access_key_secret,
-                security_token,
-            },
+            key,
             signature,
         }))
     }
@@ -196,10 +157,7 @@ impl AliyunProvider {
     /// # Ok::<(), vod_core::Error>(())
     /// ```
     pub fn from_config(config: &AliyunConfig, http: &HttpConfig) -> Result<Self> {
-        AliyunProviderBuilder::new()
-            .config(config)
-            .http(http.clone())
-            .build()
+        AliyunProviderBuilder::from_config(config, http).build()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Building a [`WangsuProvider`]: from the `[wangsu]` config section or step by step.
+//! Building a [`WangsuProvider`]: from the `[wangsu]` config section, from the environment, or
+//! step by step.
 //!
 //! The variant picks the gateway, and with it the signature name, the key and time headers and
 //! the default host (see the table in the [crate docs](crate)). An `endpoint` overrides the host
@@ -8,23 +9,17 @@
 
 use std::sync::Arc;
 
-use vod_core::config::{HttpConfig, WangsuConfig, WangsuVariant};
+use vod_core::config::{HttpConfig, ProviderName, WangsuConfig, WangsuVariant};
 use vod_core::endpoint::Endpoint;
-use vod_core::transport::Transport;
-use vod_core::{Clock, Error, Result, Secret};
+use vod_core::{ClientOptions, Config, Error, Result, Secret, SigningKey};
 
-use crate::WangsuProvider;
-use crate::client::{Client, REQUEST_ID_HEADERS};
-use crate::decode::{self, PROVIDER};
+use crate::api::{
+    DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, PROVIDER_NAME, REQUEST_ID_HEADERS, UPLOAD_TOKEN_PATH,
+};
+use crate::client::Client;
+use crate::error;
+use crate::provider::WangsuProvider;
 use crate::sign::Algorithm;
-
-/// The Cloud VoD API host, used with [`WangsuVariant::Ws3`] (`WS3-HMAC-SHA256`).
-pub const DEFAULT_WS3_HOST: &str = "api.cloudv.haplat.net";
-/// The Wangsu OpenAPI gateway host, used with [`WangsuVariant::Cnc`] (`CNC-HMAC-SHA256`). The
-/// CDNetworks gateway, `api.cdnetworks.com`, takes the same variant through `endpoint`.
-pub const DEFAULT_CNC_HOST: &str = "open.chinanetcenter.com";
-/// The path of Get Video Upload Token, the same on every gateway.
-pub const UPLOAD_TOKEN_PATH: &str = "/vod/videoManage/getUploadToken";
 
 /// Builds a [`WangsuProvider`].
 ///
@@ -45,9 +40,7 @@ pub const UPLOAD_TOKEN_PATH: &str = "/vod/videoManage/getUploadToken";
 #[derive(Debug, Clone, Default)]
 pub struct WangsuProviderBuilder {
     config: WangsuConfig,
-    http: HttpConfig,
-    clock: Option<Arc<dyn Clock>>,
-    http_client: Option<reqwest::Client>,
+    options: ClientOptions,
 }
 
 impl WangsuProviderBuilder {
@@ -56,13 +49,23 @@ impl WangsuProviderBuilder {
         Self::default()
     }
 
+    /// A builder filled from the `WANGSU_*` environment variables (access key, secret key), as
+    /// the config file would be.
+    pub fn from_env() -> Self {
+        let mut config = Config::new(ProviderName::Wangsu);
+        config.fill_from_env(|name| std::env::var(name).ok());
+        Self::new().config(&config.wangsu())
+    }
+
     /// A builder holding the `[wangsu]` section and the `[http]` settings.
     pub fn from_config(config: &WangsuConfig, http: &HttpConfig) -> Self {
-        Self {
-            config: config.clone(),
-            http: http.clone(),
-            ..Self::default()
-        }
+        Self::new().config(config).http(http.clone())
+    }
+
+    /// Takes every setting of a `[wangsu]` config section.
+    pub fn config(mut self, config: &WangsuConfig) -> Self {
+        self.config = config.clone();
+        self
     }
 
     /// Sets the access key (config `wangsu.access_key`).
@@ -90,23 +93,7 @@ impl WangsuProviderBuilder {
         self
     }
 
-    /// Sets timeouts (config `[http]`).
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Reads time from `clock` instead of the system clock (skew correction still applies).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Sends requests with `client` (whose own timeouts then apply).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
+    vod_core::client_options_setters!(options);
 
     /// Checks the settings and builds the provider. Makes no network call.
     ///
@@ -114,21 +101,22 @@ impl WangsuProviderBuilder {
     /// key or secret key is missing, the endpoint is not an `http(s)` URL, or the HTTP settings
     /// are out of range.
     pub fn build(self) -> Result<WangsuProvider> {
-        let access_key = self.config.access_key()?.to_owned();
-        let secret_key = self.config.secret_key()?.clone();
+        let key = SigningKey::new(self.config.access_key()?, self.config.secret_key()?.clone());
         let algorithm = algorithm(self.config.variant)?;
         let endpoint = resolve_endpoint(self.config.endpoint.as_deref(), algorithm)?;
-        let mut transport = Transport::new(PROVIDER, &self.http)?
+        let transport = self
+            .options
+            .transport(PROVIDER_NAME)?
             .with_request_id_headers(REQUEST_ID_HEADERS)
-            .with_redactor(decode::redactor());
-        if let Some(clock) = self.clock {
-            transport = transport.with_clock(clock);
-        }
-        if let Some(client) = self.http_client {
-            transport = transport.with_client(client);
-        }
+            .with_redactor(error::redactor(key.secret_values()));
         Ok(WangsuProvider::new(
-            Client::new(transport, algorithm, access_key, secret_key, endpoint),
+            Client {
+                transport,
+                algorithm,
+                key,
+                endpoint,
+                timestamps: Arc::default(),
+            },
             self.config.variant,
         ))
     }

@@ -1,40 +1,11 @@
-//! The emulated upload hosts over real HTTP: OSS signed V1 by this file's own signer with the
-//! STS key a CreateUploadVideo issued, and Wangsu storage with the token getUploadToken issued.
-//! Objects must be stored byte for byte; rule violations, expiry and faults must be refused the
-//! way the module docs say.
+//! OSS: PutObject and multipart upload, signatures, expiry, faults, digest mode.
 
-mod support;
-
-use std::time::Duration;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE};
-use crc::{CRC_32_ISO_HDLC, CRC_64_XZ, Crc};
-use hmac::{Hmac, Mac};
-use md5::{Digest as _, Md5};
-use serde_json::{Value, json};
-use sha1::Sha1;
-use support::*;
-use vod_emulator::{
-    Emulator, EmulatorConfig, Storage, StorageFault, StorageFaultKind, StorageVendor,
-};
-
-const KIB: usize = 1024;
-const MIB: usize = 1024 * 1024;
-
-fn bytes(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
-}
-
-fn md5_hex(data: &[u8]) -> String {
-    hex::encode(Md5::digest(data))
-}
+use super::*;
 
 /// What a CreateUploadVideo hands out, decoded.
 #[derive(Clone)]
 struct Sts {
+    video_id: String,
     endpoint: String,
     bucket: String,
     key: String,
@@ -44,10 +15,11 @@ struct Sts {
 }
 
 async fn create_upload_video(emulator: &Emulator) -> Sts {
-    let answer = Rpc::create("storage test", "clip.mp4")
-        .signed(&emulator.aliyun_url())
-        .send(&client())
-        .await;
+    sts_from(emulator, Rpc::create("storage test", "clip.mp4")).await
+}
+
+async fn sts_from(emulator: &Emulator, call: Rpc) -> Sts {
+    let answer = call.signed(&emulator.aliyun_url()).send(&client()).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let body = answer.json();
     let decode = |field: &str| -> Value {
@@ -56,6 +28,7 @@ async fn create_upload_video(emulator: &Emulator) -> Sts {
     let (address, auth) = (decode("UploadAddress"), decode("UploadAuth"));
     let text = |v: &Value, name: &str| v[name].as_str().unwrap().to_owned();
     Sts {
+        video_id: body["VideoId"].as_str().unwrap().to_owned(),
         endpoint: text(&address, "Endpoint"),
         bucket: text(&address, "Bucket"),
         key: text(&address, "FileName"),
@@ -72,6 +45,7 @@ struct Oss<'a> {
     key: String,
     /// (name, value) in the order sent; a sub-resource without value has "".
     query: Vec<(&'static str, String)>,
+    content_md5: String,
     body: Vec<u8>,
 }
 
@@ -82,6 +56,7 @@ impl<'a> Oss<'a> {
             method,
             key: sts.key.clone(),
             query: Vec::new(),
+            content_md5: String::new(),
             body: Vec::new(),
         }
     }
@@ -117,8 +92,8 @@ impl<'a> Oss<'a> {
             }
         }
         let string_to_sign = format!(
-            "{}\n\n\n{date}\nx-oss-security-token:{}\n{resource}",
-            self.method, self.sts.token
+            "{}\n{}\n\n{date}\nx-oss-security-token:{}\n{resource}",
+            self.method, self.content_md5, self.sts.token
         );
         let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(string_to_sign.as_bytes());
@@ -143,8 +118,11 @@ impl<'a> Oss<'a> {
         if !query.is_empty() {
             url = format!("{url}?{}", query.join("&"));
         }
-        let response = client()
-            .request(self.method, url)
+        let mut request = client().request(self.method, url);
+        if !self.content_md5.is_empty() {
+            request = request.header("content-md5", &self.content_md5);
+        }
+        let response = request
             .header("date", date)
             .header("x-oss-security-token", &self.sts.token)
             .header("authorization", format!("OSS {}:{signature}", self.sts.id))
@@ -169,37 +147,6 @@ fn httpdate() -> String {
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
         ))
         .unwrap()
-}
-
-/// The text of the first `<name>` element.
-fn xml(text: &str, name: &str) -> String {
-    let open = format!("<{name}>");
-    let start = text
-        .find(&open)
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-        + open.len();
-    let end = start + text[start..].find(&format!("</{name}>")).unwrap();
-    text[start..end].to_owned()
-}
-
-fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-fn stored(emulator: &Emulator, key: &str) -> (vod_emulator::StoredObject, Option<Vec<u8>>) {
-    let handle = emulator.handle();
-    let object = handle
-        .stored_objects()
-        .into_iter()
-        .find(|o| o.key == key)
-        .unwrap_or_else(|| panic!("{key} is not stored"));
-    let bytes = handle
-        .stored_file(&object)
-        .map(|path| std::fs::read(path).unwrap());
-    (object, bytes)
 }
 
 #[tokio::test]
@@ -227,7 +174,7 @@ async fn put_object_stores_exactly_the_bytes_and_answers_their_checksums() {
         let (object, file) = stored(&emulator, &sts.key);
         assert_eq!(
             (object.vendor, object.size, object.md5.clone()),
-            (StorageVendor::Oss, len as u64, md5_hex(&data))
+            (StorageVendor::Oss, len as u64, stored_md5(&data))
         );
         assert_eq!(file.unwrap(), data);
     }
@@ -341,7 +288,7 @@ async fn multipart_uploads_assemble_the_parts_in_order() {
             "{text}"
         );
         let (object, file) = stored(&emulator, &sts.key);
-        assert_eq!(object.md5, md5_hex(&whole));
+        assert_eq!(object.md5, stored_md5(&whole));
         assert_eq!(file.unwrap(), whole);
         // Completed: the upload id is gone.
         let (status, _, text) = complete(&sts, &id, &list).await;
@@ -400,11 +347,7 @@ async fn multipart_rules_are_enforced() {
 
 #[tokio::test]
 async fn oss_refuses_wrong_secrets_other_keys_and_expired_keys() {
-    let emulator = start_with(EmulatorConfig {
-        aliyun_credential_ttl: Duration::from_secs(1),
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emulator = start().await;
     let sts = create_upload_video(&emulator).await;
     let (status, headers, text) = Oss::new(&sts, reqwest::Method::PUT)
         .body(b"x".to_vec())
@@ -431,6 +374,25 @@ async fn oss_refuses_wrong_secrets_other_keys_and_expired_keys() {
     stranger.bucket = "outin-someone-else".to_owned();
     let (_, _, text) = Oss::new(&stranger, reqwest::Method::PUT).send().await;
     assert_eq!(xml(&text, "Code"), "AccessDenied");
+    // The emulator's clock 20 minutes ahead: the request time is too far off (the key, issued
+    // by the same clock, is not expired by it).
+    emulator
+        .handle()
+        .set_clock_skew(time::Duration::minutes(20));
+    let (status, _, text) = Oss::new(&sts, reqwest::Method::PUT).send().await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (403, "RequestTimeTooSkewed".to_owned())
+    );
+    emulator.handle().set_clock_skew(time::Duration::ZERO);
+
+    // A key past a short --sts-ttl.
+    let emulator = start_with(EmulatorConfig {
+        aliyun_credential_ttl: Duration::from_secs(1),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let sts = create_upload_video(&emulator).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (status, _, text) = Oss::new(&sts, reqwest::Method::PUT).send().await;
     assert_eq!(
@@ -448,24 +410,20 @@ async fn expiring_credentials_now_refuses_old_keys_but_not_refreshed_ones() {
     emulator.handle().expire_upload_credentials();
     let (_, _, text) = upload_part(&sts, &id, 1, b"x").await;
     assert_eq!(xml(&text, "Code"), "SecurityTokenExpired");
-    // A refreshed key for the same address continues the same upload.
-    let video_id = {
-        let answer = Rpc::create("t", "b.mp4")
-            .signed(&emulator.aliyun_url())
-            .send(&client())
-            .await;
-        answer.json()["VideoId"].as_str().unwrap().to_owned()
-    };
-    let _ = video_id;
-    let mut fresh = create_upload_video(&emulator).await;
-    fresh.bucket = sts.bucket.clone();
-    fresh.key = sts.key.clone();
-    let (_, _, text) = upload_part(&fresh, &id, 1, b"x").await;
-    assert_eq!(
-        xml(&text, "Code"),
-        "AccessDenied",
-        "a key for another address stays refused"
-    );
+    // RefreshUploadVideo: new keys for the same address continue the same upload.
+    let fresh = sts_from(&emulator, Rpc::refresh(&sts.video_id)).await;
+    assert_ne!(fresh.id, sts.id);
+    assert_eq!((&fresh.bucket, &fresh.key), (&sts.bucket, &sts.key));
+    let (status, etag, text) = upload_part(&fresh, &id, 1, b"x").await;
+    assert_eq!(status, 200, "{text}");
+    let (status, _, text) = complete(&fresh, &id, &[(1, &etag)]).await;
+    assert_eq!(status, 200, "{text}");
+    // A key for another address stays refused there.
+    let mut other = create_upload_video(&emulator).await;
+    other.bucket = sts.bucket.clone();
+    other.key = sts.key.clone();
+    let (_, _, text) = Oss::new(&other, reqwest::Method::PUT).send().await;
+    assert_eq!(xml(&text, "Code"), "AccessDenied");
 }
 
 #[tokio::test]
@@ -524,285 +482,207 @@ async fn digest_mode_keeps_checksums_only() {
         ..EmulatorConfig::default()
     })
     .await;
+    let crc64 = Crc::<u64>::new(&CRC_64_XZ);
+    let parts: Vec<Vec<u8>> = (0..4u8)
+        .map(|i| bytes(100 * KIB + usize::from(i), i))
+        .collect();
+    let whole = parts.concat();
+    // In order, ahead of order (3 before 2), the same bytes again for a folded part.
+    for order in [
+        vec![1, 2, 3, 4],
+        vec![1, 3, 2, 4],
+        vec![4, 3, 2, 1],
+        vec![1, 2, 1, 3, 4],
+    ] {
+        let sts = create_upload_video(&emulator).await;
+        let id = initiate(&sts).await;
+        let mut etags = vec![String::new(); 4];
+        for n in order {
+            let (status, etag, text) = upload_part(&sts, &id, n, &parts[n as usize - 1]).await;
+            assert_eq!(status, 200, "{text}");
+            etags[n as usize - 1] = etag;
+        }
+        let list: Vec<(u32, &str)> = (1..=4)
+            .map(|n| (n, etags[n as usize - 1].as_str()))
+            .collect();
+        let (status, headers, text) = complete(&sts, &id, &list).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            header(&headers, "x-oss-hash-crc64ecma"),
+            crc64.checksum(&whole).to_string()
+        );
+        let (object, file) = stored(&emulator, &sts.key);
+        assert_eq!(
+            (object.md5, object.size),
+            (stored_md5(&whole), whole.len() as u64)
+        );
+        assert!(file.is_none());
+    }
+    // A folded part replaced by other bytes: the object is stored, its MD5 cannot be known.
     let sts = create_upload_video(&emulator).await;
     let id = initiate(&sts).await;
-    let (a, b) = (bytes(200 * KIB, 1), bytes(10, 2));
-    let (_, e2, _) = upload_part(&sts, &id, 2, &b).await;
-    let (_, e1, _) = upload_part(&sts, &id, 1, &a).await;
-    let (status, _, text) = complete(&sts, &id, &[(1, &e1), (2, &e2)]).await;
+    let (_, _, _) = upload_part(&sts, &id, 1, &parts[0]).await;
+    let (_, e1, _) = upload_part(&sts, &id, 1, &parts[1]).await;
+    let (status, headers, text) = complete(&sts, &id, &[(1, &e1)]).await;
     assert_eq!(status, 200, "{text}");
-    let (object, file) = stored(&emulator, &sts.key);
-    assert_eq!(object.md5, md5_hex(&[a, b].concat()));
-    assert!(file.is_none());
+    assert_eq!(
+        header(&headers, "x-oss-hash-crc64ecma"),
+        crc64.checksum(&parts[1]).to_string()
+    );
+    let listing: Value = serde_json::to_value(emulator.handle().stored_objects()).unwrap();
+    let entry = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["key"] == sts.key.as_str())
+        .unwrap();
+    assert_eq!(entry["md5"], Value::Null);
+    assert_eq!(entry["size"], parts[1].len());
 }
 
-// ---- Wangsu storage ----
-
-/// (uploadUrl, uploadToken, fileKey) from getUploadToken.
-async fn upload_token(emulator: &Emulator, name: &str) -> (String, String, String) {
-    let answer = Ws::json(Gateway::Ws3, json!({"originFileName": name}))
-        .signed(&emulator.wangsu_url())
-        .send(&client())
-        .await;
-    let data = answer.json()["data"].clone();
-    let text = |n: &str| data[n].as_str().unwrap().to_owned();
-    (text("uploadUrl"), text("uploadToken"), text("fileKey"))
-}
-
-fn wcs_etag(data: &[u8]) -> String {
-    let blocks: Vec<[u8; 20]> = if data.is_empty() {
-        vec![Sha1::digest(b"").into()]
-    } else {
-        data.chunks(4 * MIB)
-            .map(|c| Sha1::digest(c).into())
-            .collect()
-    };
-    let raw = if blocks.len() == 1 {
-        [&[0x16u8][..], &blocks[0]].concat()
-    } else {
-        [&[0x96u8][..], &Sha1::digest(blocks.concat())[..]].concat()
-    };
-    URL_SAFE.encode(raw)
-}
-
-async fn post(
-    url: String,
-    token: &str,
-    batch: &str,
-    key: Option<&str>,
-    body: Vec<u8>,
-) -> (u16, Value) {
-    let mut request = client()
-        .post(url)
-        .header("authorization", token)
-        .header("uploadbatch", batch)
-        .header("content-type", "application/octet-stream")
-        .body(body);
-    if let Some(key) = key {
-        request = request.header("key", URL_SAFE.encode(key));
+/// A PutObject signed V4 by this test's own signer (oss2's form: `, ` separators, no
+/// AdditionalHeaders), for `key` with the STS key of `sts`.
+async fn put_v4(sts: &Sts, key: &str, body: Vec<u8>, region: &str) -> (u16, String) {
+    use sha2::{Digest as _, Sha256};
+    fn hmac256(key: &[u8], data: &str) -> Vec<u8> {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().to_vec()
     }
-    let response = request.send().await.expect("the Wangsu host answers");
-    let status = response.status().as_u16();
-    assert!(response.headers().contains_key("x-reqid"));
-    (
-        status,
-        serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null),
-    )
-}
-
-#[tokio::test]
-async fn wangsu_form_upload_stores_the_file() {
-    let emulator = start().await;
-    for len in [0usize, 1, 70 * KIB] {
-        let (url, token, key) = upload_token(&emulator, &format!("form{len}.mp4")).await;
-        assert_eq!(url, emulator.wangsu_upload_url());
-        let data = bytes(len, 3);
-        let boundary = "xBOUNDARYx";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"form.mp4\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    let now = time::OffsetDateTime::now_utc();
+    let date = now
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap();
+    let day = &date[..8];
+    let uri = format!(
+        "/{}/{}",
+        sts.bucket,
+        key.split('/').map(pct).collect::<Vec<_>>().join("/")
+    );
+    let canonical = format!(
+        "PUT\n{uri}\n\ncontent-type:video/mp4\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:{date}\nx-oss-security-token:{}\n\n\nUNSIGNED-PAYLOAD",
+        sts.token
+    );
+    let scope = format!("{day}/{region}/oss/aliyun_v4_request");
+    let string_to_sign = format!(
+        "OSS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let signing_key = [day, region, "oss", "aliyun_v4_request"].iter().fold(
+        format!("aliyun_v4{}", sts.secret).into_bytes(),
+        |k, part| hmac256(&k, part),
+    );
+    let signature = hex::encode(hmac256(&signing_key, &string_to_sign));
+    let response = client()
+        .put(format!("{}/{}/{}", sts.endpoint, sts.bucket, pct(key)))
+        .header("content-type", "video/mp4")
+        .header("x-oss-date", &date)
+        .header("x-oss-content-sha256", "UNSIGNED-PAYLOAD")
+        .header("x-oss-security-token", &sts.token)
+        .header(
+            "authorization",
+            format!(
+                "OSS4-HMAC-SHA256 Credential={}/{scope}, Signature={signature}",
+                sts.id
+            ),
         )
-        .into_bytes();
-        body.extend_from_slice(&data);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let response = client()
-            .post(format!("{url}/file/upload"))
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
-        assert_eq!(answer["hash"], wcs_etag(&data));
-        let (object, file) = stored(&emulator, &key);
-        assert_eq!(
-            (object.vendor, object.md5),
-            (StorageVendor::Wangsu, md5_hex(&data))
-        );
-        assert_eq!(file.unwrap(), data);
-    }
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
 }
 
 #[tokio::test]
-async fn wangsu_slice_upload_checks_blocks_chunks_and_tokens() {
+async fn v4_signed_puts_are_verified() {
     let emulator = start().await;
-    let crc32 = Crc::<u32>::new(&CRC_32_ISO_HDLC);
-    let (url, token, key) = upload_token(&emulator, "slices.mp4").await;
-    let batch = "batch-1";
-    let block0 = bytes(4 * MIB, 1);
-    let block1 = bytes(300 * KIB + 1, 2);
-    // Block 0 in two chunks, block 1 in one.
-    let (status, first) = post(
-        format!("{url}/mkblk/{}/0", block0.len()),
-        &token,
-        batch,
-        Some(&key),
-        block0[..MIB].to_vec(),
-    )
-    .await;
-    assert_eq!(status, 200, "{first}");
-    assert_eq!(first["crc32"], crc32.checksum(&block0[..MIB]));
-    assert_eq!(first["offset"], MIB);
-    let ctx = first["ctx"].as_str().unwrap();
-    // Out of order: wrong offset.
-    let (status, _) = post(
-        format!("{url}/bput/{ctx}/5"),
-        &token,
-        batch,
-        None,
-        b"x".to_vec(),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, second) = post(
-        format!("{url}/bput/{ctx}/{MIB}"),
-        &token,
-        batch,
-        None,
-        block0[MIB..].to_vec(),
-    )
-    .await;
-    assert_eq!(status, 200, "{second}");
-    assert_eq!(second["crc32"], crc32.checksum(&block0[MIB..]));
-    let last0 = second["ctx"].as_str().unwrap().to_owned();
-    // The first ctx is stale now.
-    let (status, _) = post(
-        format!("{url}/bput/{ctx}/{MIB}"),
-        &token,
-        batch,
-        None,
-        b"x".to_vec(),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, third) = post(
-        format!("{url}/mkblk/{}/1", block1.len()),
-        &token,
-        batch,
-        None,
-        block1.clone(),
-    )
-    .await;
-    assert_eq!(status, 200, "{third}");
-    let last1 = third["ctx"].as_str().unwrap().to_owned();
-    // A tampered token, another Key, a wrong size: refused.
-    let tampered = format!("{}x", token);
-    let (status, _) = post(
-        format!("{url}/mkfile/1"),
-        &tampered,
-        batch,
-        None,
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(status, 401);
-    let (status, _) = post(
-        format!("{url}/mkfile/1"),
-        &token,
-        batch,
-        Some("vod/other.mp4"),
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let size = block0.len() + block1.len();
-    let list = format!("{last0},{last1}").into_bytes();
-    let (status, _) = post(
-        format!("{url}/mkfile/{}", size + 1),
-        &token,
-        batch,
-        None,
-        list.clone(),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, done) = post(
-        format!("{url}/mkfile/{size}"),
-        &token,
-        batch,
-        Some(&key),
-        list,
-    )
-    .await;
-    assert_eq!(status, 200, "{done}");
-    let whole = [block0, block1].concat();
-    assert_eq!(done["hash"], wcs_etag(&whole));
-    let (object, file) = stored(&emulator, &key);
-    assert_eq!(object.md5, md5_hex(&whole));
-    assert_eq!(file.unwrap(), whole);
-}
-
-#[tokio::test]
-async fn wangsu_blocks_must_be_whole_4_mib_before_the_last_and_tokens_expire() {
-    let emulator = start().await;
-    let (url, token, _) = upload_token(&emulator, "odd.mp4").await;
-    let batch = "batch-2";
-    let (_, a) = post(
-        format!("{url}/mkblk/{}/0", MIB),
-        &token,
-        batch,
-        None,
-        bytes(MIB, 1),
-    )
-    .await;
-    let (_, b) = post(
-        format!("{url}/mkblk/1/1"),
-        &token,
-        batch,
-        None,
-        b"z".to_vec(),
-    )
-    .await;
-    let list = format!(
-        "{},{}",
-        a["ctx"].as_str().unwrap(),
-        b["ctx"].as_str().unwrap()
+    let sts = create_upload_video(&emulator).await;
+    let data = bytes(2 * KIB, 4);
+    let (status, text) = put_v4(&sts, &sts.key, data.clone(), "cn-shanghai").await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(stored(&emulator, &sts.key).1.unwrap(), data);
+    // Another region in the scope: the server computes with its own.
+    let (status, text) = put_v4(&sts, &sts.key, data.clone(), "cn-beijing").await;
+    assert_eq!(
+        (status, xml(&text, "Code")),
+        (403, "SignatureDoesNotMatch".to_owned())
     );
-    let (status, answer) = post(
-        format!("{url}/mkfile/{}", MIB + 1),
-        &token,
-        batch,
-        None,
-        list.into_bytes(),
-    )
-    .await;
-    assert_eq!(status, 400, "{answer}");
     assert!(
-        answer["message"].as_str().unwrap().contains("4 MiB"),
-        "{answer}"
+        xml(&text, "CanonicalRequest").starts_with("PUT\n/outin-"),
+        "{text}"
     );
-    // A block larger than declared.
-    let (status, _) = post(
-        format!("{url}/mkblk/2/0"),
-        &token,
-        batch,
-        None,
-        b"abc".to_vec(),
-    )
-    .await;
-    assert_eq!(status, 400);
-    emulator.handle().expire_upload_credentials();
-    let (status, answer) = post(
-        format!("{url}/mkblk/1/0"),
-        &token,
-        batch,
-        None,
-        b"a".to_vec(),
-    )
-    .await;
-    assert_eq!((status, answer["code"].clone()), (401, json!(401)));
-    // A fresh token works again.
-    let (_, fresh, _) = upload_token(&emulator, "odd2.mp4").await;
-    let (status, _) = post(
-        format!("{url}/mkblk/1/0"),
-        &fresh,
-        batch,
-        None,
-        b"a".to_vec(),
-    )
-    .await;
-    assert_eq!(status, 200);
+    // Correctly signed, but for another object than the key was issued for.
+    let (status, text) = put_v4(&sts, "sv/其他/other.mp4", data, "cn-shanghai").await;
+    assert_eq!(
+        (status, xml(&text, "Code")),
+        (403, "AccessDenied".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn content_md5_and_list_parts_paging() {
+    let emulator = start().await;
+    let sts = create_upload_video(&emulator).await;
+    let mut put = Oss::new(&sts, reqwest::Method::PUT).body(b"data".to_vec());
+    put.content_md5 = STANDARD.encode(Md5::digest(b"other"));
+    let (status, _, text) = put.send().await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (400, "InvalidDigest".to_owned())
+    );
+    let mut put = Oss::new(&sts, reqwest::Method::PUT).body(b"data".to_vec());
+    put.content_md5 = STANDARD.encode(Md5::digest(b"data"));
+    let (status, _, text) = put.send().await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(stored(&emulator, &sts.key).1.unwrap(), b"data");
+    // x-oss-forbid-overwrite: the object exists now.
+    let date = httpdate();
+    let resource = format!("/{}/{}", sts.bucket, sts.key);
+    let string_to_sign = format!(
+        "PUT\n\n\n{date}\nx-oss-forbid-overwrite:true\nx-oss-security-token:{}\n{resource}",
+        sts.token
+    );
+    let mut mac = Hmac::<Sha1>::new_from_slice(sts.secret.as_bytes()).unwrap();
+    mac.update(string_to_sign.as_bytes());
+    let response = client()
+        .put(format!("{}/{}/{}", sts.endpoint, sts.bucket, pct(&sts.key)))
+        .header("date", date)
+        .header("x-oss-forbid-overwrite", "true")
+        .header("x-oss-security-token", &sts.token)
+        .header(
+            "authorization",
+            format!(
+                "OSS {}:{}",
+                sts.id,
+                STANDARD.encode(mac.finalize().into_bytes())
+            ),
+        )
+        .body("again")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        xml(&response.text().await.unwrap(), "Code"),
+        "FileAlreadyExists"
+    );
+    let id = initiate(&sts).await;
+    for n in 1..=5 {
+        let (status, _, _) = upload_part(&sts, &id, n, &[n as u8]).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _, page) = Oss::new(&sts, reqwest::Method::GET)
+        .query("uploadId", &id)
+        .query("max-parts", "2")
+        .query("part-number-marker", "1")
+        .send()
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(xml(&page, "IsTruncated"), "true");
+    assert_eq!(xml(&page, "NextPartNumberMarker"), "3");
+    assert_eq!(xml(&page, "PartNumber"), "2");
+    assert_eq!(page.matches("<Part>").count(), 2);
+    assert!(xml(&page, "HashCrc64ecma").parse::<u64>().is_ok());
 }
