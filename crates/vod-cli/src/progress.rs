@@ -42,7 +42,8 @@ impl Write for LogWriter {
                 // Carriage return and "erase line": indicatif 0.17 leaves a one-line bar drawn
                 // when it suspends, and the log line would follow it on the same row.
                 err.write_all(b"\r\x1b[2K")?;
-                err.write(buf)
+                // All of it: a partial write would be erased by the next call's clear.
+                err.write_all(buf).map(|()| buf.len())
             }),
             None => io::stderr().write(buf),
         }
