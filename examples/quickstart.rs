@@ -1,18 +1,21 @@
-//! Quickstart: create an upload and refresh its credential with each vendor, offline.
+//! Quickstart: create an upload and refresh its credential with each vendor, then upload a small
+//! file with each, offline.
 //!
 //! With no configuration this starts `vod-emulator` in-process (a local stand-in for Aliyun VOD and
-//! Wangsu Cloud VoD), points a provider of each vendor at it, and shows what an app would hand to
-//! its uploader. With `--config FILE` or `VOD_CONFIG`, it runs once against the configured vendor
-//! instead.
+//! Wangsu Cloud VoD and their upload hosts), points a provider of each vendor at it, shows what an
+//! app would hand to its uploader, and uploads a generated file with `vod::upload`. With
+//! `--config FILE` or `VOD_CONFIG`, it runs once against the configured vendor instead, and uploads
+//! nothing (a real account would get a real video).
 //!
 //! ```sh
 //! cargo run --example quickstart
 //! cargo run --example quickstart -- --config vod.toml
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use vod::emulator::{Emulator, EmulatorConfig};
+use vod::upload::{FileUploader, UploadOptions};
 use vod::{Config, UploadCredential, UploadCredentialProvider, UploadRequest, UploadTarget};
 
 #[tokio::main]
@@ -27,7 +30,7 @@ async fn run() -> vod::Result<()> {
     if let Some(path) = config_path() {
         let config = Config::from_file(&path)?;
         println!("Using {} from {}", config.provider.as_str(), path.display());
-        return demo(&config).await;
+        return demo(&config, false).await;
     }
 
     let emulator = Emulator::start(EmulatorConfig::default())
@@ -60,7 +63,7 @@ async fn run() -> vod::Result<()> {
             wangsu = emulator.wangsu_url(),
         );
         let config = Config::from_toml_str_with_env(&toml, |_| None)?;
-        demo(&config).await?;
+        demo(&config, true).await?;
     }
     emulator.shutdown().await;
     Ok(())
@@ -79,7 +82,7 @@ fn config_path() -> Option<PathBuf> {
     std::env::var_os(vod::config::CONFIG_ENV).map(PathBuf::from)
 }
 
-async fn demo(config: &Config) -> vod::Result<()> {
+async fn demo(config: &Config, upload: bool) -> vod::Result<()> {
     let provider = vod::provider_from_config(config)?;
     println!("== {}", provider.name());
 
@@ -97,7 +100,42 @@ async fn demo(config: &Config) -> vod::Result<()> {
     let refreshed = provider.refresh_upload(&stored.refresh_request()).await?;
     println!("refreshed (same target, new secret):");
     show(&refreshed);
+    if upload {
+        upload_small_file(config).await?;
+    }
     println!();
+    Ok(())
+}
+
+/// Uploads a generated 300 KiB file: three parts of 100 KiB or more for OSS, one form upload for
+/// Wangsu (whose parts are 4 MiB blocks).
+async fn upload_small_file(config: &Config) -> vod::Result<()> {
+    let dir = std::env::temp_dir().join(format!("vod-quickstart-{}", std::process::id()));
+    let path = dir.join("small.mp4");
+    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+        let bytes: Vec<u8> = (0..300u32 * 1024).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, bytes)
+    });
+    if let Err(e) = written {
+        return Err(vod::Error::invalid_input(
+            "file",
+            format!("cannot write {}: {e}", path.display()),
+        ));
+    }
+    let uploader = FileUploader::from_config(config)?.options(
+        UploadOptions::default()
+            .part_size(100 * 1024)
+            .checkpoint(dir.join("small.checkpoint")),
+    );
+    let outcome = uploader
+        .upload_file(Path::new(&path), UploadRequest::new("small.mp4"))
+        .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let outcome = outcome?;
+    println!(
+        "uploaded {} bytes in {} part(s) as media {} (key {})",
+        outcome.size, outcome.parts, outcome.media_id, outcome.key
+    );
     Ok(())
 }
 

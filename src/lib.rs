@@ -40,6 +40,11 @@ pub use vod_emulator as emulator;
 #[cfg(feature = "wangsu")]
 pub use vod_wangsu as wangsu;
 
+pub mod upload;
+pub use upload::{
+    FileUploader, Progress, Resume, UploadOptions, UploadOutcome, storage_from_config,
+};
+
 /// Builds the provider that `config.provider` names, wrapped in a [`layer::Retry`] configured by
 /// `[http] max_attempts` and `max_elapsed_secs` (when `max_attempts` is above 1).
 ///

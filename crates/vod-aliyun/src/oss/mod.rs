@@ -46,6 +46,7 @@ mod keys;
 pub mod multipart;
 pub mod ops;
 pub mod sign;
+mod upload;
 pub mod xml;
 
 pub use address::ObjectLocation;
@@ -54,4 +55,5 @@ pub use bytes::Bytes;
 pub use client::{OssCall, OssClient};
 pub use keys::OssKeys;
 pub use sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
+pub use upload::{CRC64_ALGORITHM, MIN_PART_BYTES, OssUploadStorage};
 pub use vod_core::config::OssSignature;

@@ -60,6 +60,7 @@ mod form;
 mod ids;
 mod plan;
 pub mod request;
+mod upload;
 
 pub use answer::{ChunkAnswer, FileAnswer};
 pub use checksum::crc32;
@@ -69,3 +70,4 @@ pub use file_hash::{FileHash, FileHasher, HASH_BLOCK_BYTES};
 pub use form::{FormBody, random_boundary};
 pub use ids::{BlockContext, UploadBatch};
 pub use plan::{BLOCK_UNIT, Block, BlockPlan};
+pub use upload::{CHUNK_BYTES, FILE_HASH_ALGORITHM, UNIT_SHA1_ALGORITHM, WangsuUploadStorage};
