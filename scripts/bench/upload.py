@@ -21,7 +21,8 @@ through aliyun-python-sdk-vod (STS key for OSS) or getUploadToken through wangsu
 `vod upload` makes its own call (CreateUploadVideo or getUploadToken) inside its run.
 
 Per run: the upload's wall time (what the uploader reports for its upload call: the SDKs' call,
-the floor's request, vod's `elapsed_secs`; for `cat` its process), the uploader process's
+the floor's request, vod's `elapsed_secs`, which includes its own credential call; for `cat` its
+process), the uploader process's
 user+system CPU (os.wait4) and peak RSS (GNU time's %M), the emulator's CPU (/proc/PID/stat) and peak RSS
 (VmHWM, reset before each run through /proc/PID/clear_refs), and the emulator's listing: the
 object's MD5 must be the file's, or the run is not a result (printed as FAILED; the exit
@@ -387,6 +388,21 @@ def verdicts(rows, size, vod_help):
         out.add(target, peak <= bound, f"highest peak {peak:.1f} MiB, bound {concurrency} x "
                                        f"{part / MIB:g} MiB + 64 MiB = {bound:g} MiB")
 
+    for vendor in ("aliyun", "wangsu"):
+        target = f"vod {vendor}: the defaults are the fastest of the concurrencies measured"
+        measured = [r for r in rows if r.kind == "vod" and r.options["vendor"] == vendor
+                    and not r.missing and r.summary]
+        defaults = next((r for r in measured if r.concurrency is None), None)
+        swept = [r for r in measured if r.concurrency is not None]
+        if defaults is None or not swept:
+            out.add(target, None, "vod rows not run or not available")
+            continue
+        best = max(swept, key=lambda r: r.summary["mb_s"])
+        shares = ", ".join(f"c={r.concurrency} {r.summary['mb_s']:.1f}" for r in swept)
+        ok = best.concurrency == concurrency_default if concurrency_default else None
+        out.add(target, ok, f"MB/s {shares}; defaults (c={concurrency_default}, part size "
+                            f"{(part_default or 0) / MIB:g} MiB) {defaults.summary['mb_s']:.1f}")
+
     valid = [r for r in rows if not r.missing and r.summary]
     if valid:
         worst = max(valid, key=lambda r: r.summary["emulator_peak_rss_mib"])
@@ -449,9 +465,9 @@ def main():
     for row in rows:
         row.summary = None if row.missing else summary(row, bench.size)
     print()
-    print("Medians over rounds. MB/s: 10^6 bytes per second of the upload call (vod: its elapsed_secs;")
-    print("disk: the whole `cat`). CPU and RSS: the uploader process (user+system, peak RSS); emu: the")
-    print("emulator process during the run (peak RSS: the highest of the runs).")
+    print("Medians over rounds. MB/s: 10^6 bytes per second of the upload call (vod: its elapsed_secs,")
+    print("credential call included; disk: the whole `cat`). CPU and RSS: the uploader process")
+    print("(user+system, peak RSS); emu: the emulator process during the run (peak RSS: the highest).")
     if not bench.hwm_resettable:
         print("note: the emulator's peak RSS could not be reset between runs: its figures are cumulative")
     print()
