@@ -36,9 +36,11 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -113,9 +115,17 @@ def reset_emulator_hwm(pid):
         return False
 
 
-def spawn_measured(time_bin, command, stdin_text, stdout_path, stderr_path, rss_path):
+def kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass  # already gone
+
+
+def spawn_measured(time_bin, command, stdin_text, stdout_path, stderr_path, rss_path, timeout):
     """Runs `command` with `stdin_text` on stdin under GNU time; returns (exit code, wall
-    seconds, CPU seconds (user, system), peak RSS in KiB).
+    seconds, CPU seconds (user, system), peak RSS in KiB). After `timeout` seconds the command
+    and everything it started are killed (exit code None).
 
     The peak RSS is GNU time's %M, not os.wait4's ru_maxrss of our own child: Linux carries a
     process's high-water mark across exec, so a child forked from this Python process would
@@ -123,15 +133,23 @@ def spawn_measured(time_bin, command, stdin_text, stdout_path, stderr_path, rss_
     CPU comes from os.wait4 on time, which includes the command it waited for."""
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         started = time.perf_counter()
+        # A session of its own, so a timeout kills the command too, not only time.
         process = subprocess.Popen([time_bin, "-f", "%M", "-o", rss_path, *command],
-                                   stdin=subprocess.PIPE, stdout=out, stderr=err)
-        if stdin_text is not None:
-            process.stdin.write(stdin_text.encode())
-        process.stdin.close()
-        # os.wait4, not Popen.wait: it also gives the CPU time.
-        _, status, usage = os.wait4(process.pid, 0)
+                                   stdin=subprocess.PIPE, stdout=out, stderr=err, start_new_session=True)
+        timer = threading.Timer(timeout, kill_group, (process.pid,))
+        timer.start()
+        try:
+            if stdin_text is not None:
+                process.stdin.write(stdin_text.encode())
+            process.stdin.close()
+            # os.wait4, not Popen.wait: it also gives the CPU time.
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
+    if wall >= timeout:
+        return None, wall, (usage.ru_utime, usage.ru_stime), None
     # time writes "Command exited with non-zero status N" first when the command failed.
     with open(rss_path) as f:
         lines = f.read().split()
@@ -150,6 +168,8 @@ class Bench:
         self.counter = 0
         self.last_token_second = 0
         self.hwm_resettable = True
+        # Generous: two minutes, plus the file at 1 MB/s.
+        self.timeout = 120 + self.size / 1e6
 
     def next_name(self):
         self.counter += 1
@@ -208,7 +228,8 @@ class Bench:
         if row.kind == "cat":
             out_path = os.devnull
         code, wall, (user, system), peak_kib = spawn_measured(
-            self.args.time, command, stdin_text, out_path, err_path, os.path.join(run_dir, "time"))
+            self.args.time, command, stdin_text, out_path, err_path, os.path.join(run_dir, "time"),
+            self.timeout)
         emu_cpu = emulator_cpu(pid) - emu_cpu_before
         emu_hwm = emulator_hwm_mib(pid)
         run = {
@@ -223,6 +244,9 @@ class Bench:
             with open(out_path, encoding="utf-8", errors="replace") as f:
                 text = f.read()
             output = vendor_sdk.json_or_none(text) or {}
+        if code is None:
+            run["error"] = f"killed after {self.timeout:.0f} s"
+            return run
         if code != 0:
             with open(err_path, encoding="utf-8", errors="replace") as f:
                 tail = f.read().strip().splitlines()[-3:]
