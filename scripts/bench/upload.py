@@ -144,6 +144,10 @@ def spawn_measured(time_bin, command, stdin_text, stdout_path, stderr_path, rss_
             process.stdin.close()
             # os.wait4, not Popen.wait: it also gives the CPU time.
             _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            # Ctrl-C reaches only our own process group: stop the command's too.
+            kill_group(process.pid)
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - started
