@@ -224,7 +224,11 @@ class Bench:
     def run(self, row, round_index):
         run_dir = os.path.join(self.args.work, "runs", f"{round_index}-{self.counter + 1:03d}")
         os.makedirs(run_dir, exist_ok=True)
-        command, stdin_text, key = self.prepare(row, run_dir)
+        try:
+            command, stdin_text, key = self.prepare(row, run_dir)
+        except Exception as exc:  # noqa: BLE001 - a refused credential call fails this run only
+            return {"round": round_index, "ok": False,
+                    "error": f"getting the credential failed: {type(exc).__name__}: {str(exc)[:300]}"}
         pid = self.args.emulator_pid
         self.hwm_resettable = reset_emulator_hwm(pid) and self.hwm_resettable
         emu_cpu_before = emulator_cpu(pid)
