@@ -29,11 +29,14 @@
 # Needs python3 (with venv, or pip), network access to PyPI, a Rust toolchain, GNU time (installed
 # with apt-get when missing and allowed) and free space for the file in TMPDIR.
 #
-# Usage: scripts/bench-upload.sh [--full] [--size SIZE] [--runs N] [--only LIST] [--json-out FILE] [--keep]
+# Usage: scripts/bench-upload.sh [--full] [--size SIZE] [--runs N] [--vod-part-sizes LIST] [--only LIST]
+#                                [--json-out FILE] [--keep]
 #   --full            a 1 GiB file (default: 256 MiB, a quick run)
 #   --size SIZE       another size: bytes or a number with KiB, MiB or GiB (e.g. 32MiB, to try
 #                     the script out)
 #   --runs N          rounds (default 3; fewer are not results)
+#   --vod-part-sizes LIST  also run vod upload with each of these part sizes (e.g. 4MiB,16MiB) at
+#                     its default concurrency, to choose the default part size
 #   --only LIST       only the rows whose names contain one of these comma-separated words
 #                     (e.g. floor,oss2); for development
 #   --json-out FILE   also write every run and verdict to FILE
@@ -45,6 +48,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 size_text=256MiB
 runs=3
 only=""
+part_sizes=""
 json_out=""
 keep=0
 while [[ $# -gt 0 ]]; do
@@ -53,6 +57,7 @@ while [[ $# -gt 0 ]]; do
         --size) size_text="${2:-}"; shift 2 ;;
         --runs) runs="${2:-}"; shift 2 ;;
         --only) only="${2:-}"; shift 2 ;;
+        --vod-part-sizes) part_sizes="${2:-}"; shift 2 ;;
         --json-out) json_out="${2:-}"; shift 2 ;;
         --keep) keep=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -74,6 +79,10 @@ size_bytes() {
 }
 size="$(size_bytes "$size_text")" || { echo "--size: expected bytes or a number with KiB, MiB or GiB (got '$size_text')" >&2; exit 2; }
 [[ "$size" -gt 0 ]] || { echo "--size: must be more than 0 bytes" >&2; exit 2; }
+IFS=, read -r -a part_size_list <<< "$part_sizes"
+for part_size in "${part_size_list[@]}"; do
+    size_bytes "$part_size" >/dev/null || { echo "--vod-part-sizes: expected sizes such as 4MiB,16MiB (got '$part_size')" >&2; exit 2; }
+done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "--runs: expected a whole number of at least 1 (got '$runs')" >&2; exit 2; }
 if [[ -n "$json_out" ]]; then
     mkdir -p "$(dirname "$json_out")"
@@ -186,7 +195,8 @@ status=0
     --aliyun-url "$aliyun_url" --wangsu-url "$wangsu_url" --key "$key" \
     --emulator-pid "$emulator_pid" --file "$work/upload.mp4" --work "$work" \
     --floor "$floor" --vod "$vod" --time "$gnu_time" --runs "$runs" \
-    ${only:+--only "$only"} ${json_out:+--json-out "$json_out"} || status=$?
+    ${only:+--only "$only"} ${part_sizes:+--vod-part-sizes "$part_sizes"} \
+    ${json_out:+--json-out "$json_out"} || status=$?
 echo
 echo "==> load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if ! kill -0 "$emulator_pid" 2>/dev/null; then

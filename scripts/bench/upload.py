@@ -15,6 +15,7 @@ Uploaders (the rows), every one a process of its own, started by this program:
                         concurrency 4)
   vod <vendor> c=N      `vod upload FILE --concurrency N --json` (default part size), and at
                         its defaults (no flags): only when this build's `vod` has `upload`
+  vod <vendor> part S   with --vod-part-sizes: `--part-size S` at the default concurrency
 
 The official uploaders and the floor get their credential before they start: CreateUploadVideo
 through aliyun-python-sdk-vod (STS key for OSS) or getUploadToken through wangsu-sdk-python.
@@ -81,6 +82,9 @@ def rows_for(args, vod_help):
             rows.append(Row(f"vod {vendor} c={concurrency}", "vod", concurrency, missing,
                             vendor=vendor, flags=["--concurrency", str(concurrency)]))
         rows.append(Row(f"vod {vendor} defaults", "vod", None, missing, vendor=vendor, flags=[]))
+        for text in args.vod_part_sizes:
+            rows.append(Row(f"vod {vendor} part {text}", "vod", None, missing, vendor=vendor,
+                            flags=["--part-size", text], part_size=parse_size(text)))
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         rows = [r for r in rows if any(w in r.name for w in wanted)]
@@ -410,7 +414,7 @@ def verdicts(rows, size, vod_help):
             out.add(target, None, row.missing or "no valid run")
             continue
         last = next(r for r in reversed(row.runs) if r["ok"])
-        part = last.get("part_size") or part_default
+        part = last.get("part_size") or row.options.get("part_size") or part_default
         concurrency = last.get("concurrency") or row.concurrency or concurrency_default
         if not part or not concurrency:
             out.add(target, None, "part size or concurrency unknown (not in --json, not in --help)")
@@ -424,7 +428,7 @@ def verdicts(rows, size, vod_help):
         target = f"vod {vendor}: the defaults are the fastest of the concurrencies measured"
         measured = [r for r in rows if r.kind == "vod" and r.options["vendor"] == vendor
                     and not r.missing and r.summary]
-        defaults = next((r for r in measured if r.concurrency is None), None)
+        defaults = next((r for r in measured if r.concurrency is None and not r.options.get("part_size")), None)
         swept = [r for r in measured if r.concurrency is not None]
         if defaults is None or not swept:
             out.add(target, None, "vod rows not run or not available")
@@ -434,6 +438,14 @@ def verdicts(rows, size, vod_help):
         ok = best.concurrency == concurrency_default if concurrency_default else None
         out.add(target, ok, f"MB/s {shares}; defaults (c={concurrency_default}, part size "
                             f"{(part_default or 0) / MIB:g} MiB) {defaults.summary['mb_s']:.1f}")
+
+        sized = [r for r in measured if r.options.get("part_size")]
+        if defaults is not None and sized:
+            target = f"vod {vendor}: the default part size is the fastest of the part sizes measured"
+            best = max(sized + [defaults], key=lambda r: r.summary["mb_s"])
+            shares = ", ".join(f"{r.options['part_size'] / MIB:g} MiB {r.summary['mb_s']:.1f}" for r in sized)
+            out.add(target, best is defaults, f"MB/s at the default concurrency: {shares}; the default "
+                                              f"({(part_default or 0) / MIB:g} MiB) {defaults.summary['mb_s']:.1f}")
 
     valid = [r for r in rows if not r.missing and r.summary]
     if valid:
@@ -458,6 +470,9 @@ def main():
     parser.add_argument("--time", default="/usr/bin/time", help="GNU time, for the peak RSS")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", help="comma-separated parts of row names to run (development)")
+    parser.add_argument("--vod-part-sizes", default="",
+                        type=lambda t: [p.strip() for p in t.split(",") if p.strip()],
+                        help="comma-separated part sizes (8MiB) for extra vod rows at the default concurrency")
     parser.add_argument("--json-out")
     args = parser.parse_args()
     args.file = os.path.abspath(args.file)
