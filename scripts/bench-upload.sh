@@ -53,6 +53,10 @@ json_out=""
 keep=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --size|--runs|--only|--vod-part-sizes|--json-out)
+            [[ $# -ge 2 ]] || { echo "$1 needs a value (see --help)" >&2; exit 2; } ;;
+    esac
+    case "$1" in
         --full) size_text=1GiB; shift ;;
         --size) size_text="${2:-}"; shift 2 ;;
         --runs) runs="${2:-}"; shift 2 ;;
