@@ -21,7 +21,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use time::OffsetDateTime;
-use vod_core::transport::Response;
+use vod_core::raw::transport::Response;
 
 #[derive(Deserialize)]
 struct Answer {

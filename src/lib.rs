@@ -21,6 +21,12 @@
 //! # let _ = json; Ok(()) }
 //! ```
 //!
+//! What an app needs is at the top: [`UploadCredentialProvider`], [`UploadRequest`],
+//! [`RefreshRequest`], [`UploadCredential`] and its [`UploadTarget`], [`Error`] and [`ErrorKind`],
+//! [`Config`], and the modules [`layer`] (retry, refresh ahead), [`ticket`] (refresh tickets),
+//! [`upload`] (the uploader) and [`config`]. The toolkit for writing a vendor adapter is apart,
+//! in [`raw`].
+//!
 //! Vendors are behind cargo features, both on by default: `aliyun` ([`aliyun`], Aliyun
 //! ApsaraVideo VOD) and `wangsu` ([`wangsu`], Wangsu / CDNetworks Cloud VoD). The `emulator`
 //! feature, off by default, re-exports `vod-emulator` (a local stand-in for both vendors) as
@@ -31,7 +37,19 @@
 
 use std::sync::Arc;
 
-pub use vod_core::*;
+// The app contract, by name: a new item of `vod-core` reaches apps only when listed here.
+pub use vod_core::{
+    AliyunOptions, Clock, Config, Error, ErrorKind, FixedClock, HttpConfig, MAX_TAG_CHARS,
+    MAX_TAGS, OssTarget, OssTargetBuilder, ProviderName, RefreshRequest, Result, Secret,
+    SystemClock, UploadCredential, UploadCredentialProvider, UploadRequest, UploadTarget,
+    VendorDetail, WangsuOptions, WangsuStorageTarget,
+};
+pub use vod_core::{config, layer, ticket, time};
+
+/// For adapter authors, and for an app that sends through its own HTTP client
+/// ([`raw::HttpClient`]) or injects nonces: the toolkit every vendor adapter shares (transport,
+/// endpoints, redaction, the signer shape, builder options). An app needs nothing else from it.
+pub use vod_core::raw;
 
 #[cfg(feature = "aliyun")]
 pub use vod_aliyun as aliyun;

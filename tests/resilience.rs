@@ -345,9 +345,9 @@ async fn concurrent_callers_of_a_failing_refresh_share_one_failure() {
 #[derive(Debug, Default)]
 struct RecordingNonces(std::sync::Mutex<Vec<String>>);
 
-impl vod::NonceSource for RecordingNonces {
+impl vod::raw::NonceSource for RecordingNonces {
     fn nonce(&self) -> String {
-        let nonce = vod::RandomNonce.nonce();
+        let nonce = vod::raw::RandomNonce.nonce();
         self.0.lock().unwrap().push(nonce.clone());
         nonce
     }

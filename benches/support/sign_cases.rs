@@ -32,7 +32,7 @@ use serde::Deserialize;
 use sha1::Sha1;
 use sha2::Sha256;
 use vod_aliyun::sign::{acs3, rpc};
-use vod_core::SigningKey;
+use vod_core::raw::SigningKey;
 use vod_wangsu::sign::{self as ws, Algorithm};
 
 #[path = "../../crates/vod-aliyun/tests/support/signer_inputs.rs"]

@@ -60,8 +60,9 @@ use time::OffsetDateTime;
 use vod::aliyun::sign::encode::encode_into;
 use vod::aliyun::sign::{acs3, rpc};
 use vod::emulator::{AccessKey, Emulator, EmulatorConfig};
+use vod::raw::NonceSource;
 use vod::wangsu::sign as ws;
-use vod::{Config, FixedClock, NonceSource, UploadCredentialProvider, UploadRequest};
+use vod::{Config, FixedClock, UploadCredentialProvider, UploadRequest};
 
 /// The request every call makes: the same for both vendors (Wangsu ignores title and size).
 const FILE_NAME: &str = "holiday-2024.mp4";

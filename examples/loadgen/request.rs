@@ -57,7 +57,7 @@ pub(crate) fn presign(target: Target, base_url: &str, now: OffsetDateTime, id: &
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let key = vod::SigningKey::new(AccessKey::DEFAULT_ID, AccessKey::DEFAULT_SECRET);
+    let key = vod::raw::SigningKey::new(AccessKey::DEFAULT_ID, AccessKey::DEFAULT_SECRET);
     match target {
         Target::Aliyun => {
             let mut params = operation;

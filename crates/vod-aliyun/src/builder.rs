@@ -10,8 +10,9 @@
 //! loopback), or a path under which the service is mounted.
 
 use vod_core::config::{AliyunConfig, AliyunSignature, HttpConfig, ProviderName};
-use vod_core::endpoint::Endpoint;
-use vod_core::{ClientOptions, Config, Error, Result, Secret, SigningKey};
+use vod_core::raw::endpoint::Endpoint;
+use vod_core::raw::{ClientOptions, SigningKey};
+use vod_core::{Config, Error, Result, Secret};
 
 use crate::api::{PROVIDER_NAME, REQUEST_ID_HEADERS};
 use crate::client::{Client, SignatureVersion};

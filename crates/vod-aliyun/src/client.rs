@@ -22,9 +22,10 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use vod_core::config::AliyunSignature;
-use vod_core::endpoint::Endpoint;
-use vod_core::transport::{Attempt, Outgoing, Transport};
-use vod_core::{RefreshRequest, Result, SigningKey, UploadCredential, UploadRequest};
+use vod_core::raw::SigningKey;
+use vod_core::raw::endpoint::Endpoint;
+use vod_core::raw::transport::{Attempt, Outgoing, Transport};
+use vod_core::{RefreshRequest, Result, UploadCredential, UploadRequest};
 
 use crate::api::{
     API_VERSION, CREATE_UPLOAD_VIDEO, FORMAT, REFRESH_UPLOAD_VIDEO, create_upload_video_params,
@@ -183,7 +184,7 @@ impl Client {
             encode_into(&mut url, &signature);
         }
         let outgoing = Outgoing {
-            method: reqwest::Method::POST,
+            method: http::Method::POST,
             url,
             headers: Vec::new(),
             body: Default::default(),
@@ -218,7 +219,7 @@ impl Client {
         let signed = acs3::sign(&request, &self.key, attempt.now, &attempt.nonce);
         headers.extend(signed.headers);
         let outgoing = Outgoing {
-            method: reqwest::Method::POST,
+            method: http::Method::POST,
             url: self.url_with_query(params),
             headers,
             body: Default::default(),
@@ -302,7 +303,7 @@ mod tests {
             sts,
             "POST&%2F&AccessKeyId%3DSTS.testid%26Action%3DRefreshUploadVideo%26Format%3DJSON%26SecurityToken%3DCAIS%252Btest%252Ftoken%253D%253D%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Dc8a2b0a4-5c77-4d5e-9b1f-000000000002%26SignatureVersion%3D1.0%26Timestamp%3D2024-01-02T03%253A04%253A05Z%26Version%3D2017-03-21%26VideoId%3D93ab850b4f6f54b6e91d24d81d4d1234"
         );
-        assert_eq!(out.method, reqwest::Method::POST);
+        assert_eq!(out.method, http::Method::POST);
         assert!(out.body.is_empty() && out.headers.is_empty());
         let q = query_of(&out.url);
         assert_eq!(q["Signature"], "pyItsu18/DR3TqW9TjlM+jQ4/MY=");

@@ -23,10 +23,11 @@
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
-use vod_core::endpoint::with_scheme;
-use vod_core::text::decode_base64_lenient;
-use vod_core::transport::Response;
-use vod_core::{OssTarget, SigningKey, UploadCredential, UploadTarget};
+use vod_core::raw::SigningKey;
+use vod_core::raw::endpoint::with_scheme;
+use vod_core::raw::text::decode_base64_lenient;
+use vod_core::raw::transport::Response;
+use vod_core::{OssTarget, UploadCredential, UploadTarget};
 
 use crate::api::{PROVIDER_NAME, SuccessBody, UploadAddress, UploadAuth};
 use crate::error;
@@ -74,7 +75,7 @@ pub(crate) struct Issue<'a> {
 /// cannot scrub them from an answer that echoes them).
 ///
 /// ```
-/// use vod_core::transport::Response;
+/// use vod_core::raw::transport::Response;
 ///
 /// let body = br#"{"RequestId":"R","Code":"Throttling.User","Message":"slow down"}"#;
 /// let answer = Response::new(400, Default::default(), body.to_vec());
@@ -218,7 +219,7 @@ pub(crate) fn normalise_endpoint(endpoint: &str) -> String {
 /// The absolute expiry: `ExpireUTCTime` when present; else the issue time plus `Expiration`
 /// seconds when present; else plus [`DEFAULT_LIFETIME`]. A field that is present (not blank)
 /// must make sense: unreadable, or an expiry not after the issue time or more than a day later
-/// ([`vod_core::expiry::plausible`]), is an error naming the field. `Expiration` is not checked
+/// ([`vod_core::raw::expiry::plausible`]), is an error naming the field. `Expiration` is not checked
 /// when `ExpireUTCTime` decides.
 pub(crate) fn expiry(
     expire_utc_time: Option<&str>,
@@ -226,7 +227,7 @@ pub(crate) fn expiry(
     issued_at: OffsetDateTime,
 ) -> Result<OffsetDateTime, Malformed> {
     let plausible = |field: &str, at: OffsetDateTime| {
-        vod_core::expiry::plausible(field, at, issued_at).map_err(|e| malformed(e.to_string()))
+        vod_core::raw::expiry::plausible(field, at, issued_at).map_err(|e| malformed(e.to_string()))
     };
     if let Some(text) = expire_utc_time.map(str::trim).filter(|t| !t.is_empty()) {
         let at = OffsetDateTime::parse(text, &Rfc3339)

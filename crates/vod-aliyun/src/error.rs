@@ -16,9 +16,9 @@
 //!   scrubbed of the caller's secrets first, by the [`Redactor`] the transport hands over with
 //!   each answer.
 
-use vod_core::redact::Redactor;
-use vod_core::text::{VENDOR_MESSAGE_CHARS, one_line};
-use vod_core::transport::Response;
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::text::{VENDOR_MESSAGE_CHARS, one_line};
+use vod_core::raw::transport::Response;
 use vod_core::{Error, ErrorKind, VendorDetail};
 
 use crate::api::{ErrorBody, REDACTED_FIELDS};

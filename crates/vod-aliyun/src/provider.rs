@@ -68,9 +68,9 @@ impl UploadCredentialProvider for AliyunProvider {
     async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
         validate::upload(request)
             .map_err(|e| e.with_context(PROVIDER_NAME, CREATE_UPLOAD_VIDEO))?;
-        vod_core::validate::log_ignored(
+        vod_core::raw::validate::log_ignored(
             PROVIDER_NAME,
-            &vod_core::validate::ignored_fields(request, IGNORED_FIELDS),
+            &vod_core::raw::validate::ignored_fields(request, IGNORED_FIELDS),
         );
         if request.workflow_id.is_some() && request.template.is_some() {
             tracing::debug!(
@@ -111,7 +111,7 @@ mod tests {
             .overwrite(true)
             .wangsu(vod_core::WangsuOptions::default().domain("d"));
         assert_eq!(
-            vod_core::validate::ignored_fields(&request, IGNORED_FIELDS),
+            vod_core::raw::validate::ignored_fields(&request, IGNORED_FIELDS),
             ["resume_id", "overwrite", "wangsu.domain"]
         );
     }

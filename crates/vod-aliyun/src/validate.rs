@@ -19,7 +19,8 @@
 //! (U+2600–U+27BF Miscellaneous Symbols and Dingbats, U+2B00–U+2BFF Miscellaneous Symbols and
 //! Arrows, the emoji presentation selector U+FE0F and the keycap mark U+20E3).
 
-use vod_core::{Error, RefreshRequest, Result, UploadRequest, validate};
+use vod_core::raw::validate;
+use vod_core::{Error, RefreshRequest, Result, UploadRequest};
 
 use crate::api::PROVIDER_NAME;
 

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use time::Duration;
 use vod_aliyun::AliyunProvider;
 use vod_core::config::AliyunSignature;
+use vod_core::raw::OffsetClock;
 use vod_core::{
-    AliyunOptions, ErrorKind, OffsetClock, OssTarget, RefreshRequest, UploadCredential,
+    AliyunOptions, ErrorKind, OssTarget, RefreshRequest, UploadCredential,
     UploadCredentialProvider, UploadRequest, UploadTarget,
 };
 use vod_emulator::{AccessKey, Emulator, EmulatorConfig, Fault, FaultKind, Operation, Vendor};

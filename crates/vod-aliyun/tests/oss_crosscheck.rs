@@ -18,8 +18,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use vod_aliyun::oss::address::Endpoint;
-use vod_aliyun::oss::{OssKeys, OssSigner, PayloadHash, SignableRequest};
+use vod_aliyun::oss::{OssSigner, PayloadHash, SignableRequest};
 use vod_core::Secret;
+use vod_core::raw::SigningKey;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -74,11 +75,11 @@ fn check(case: &Value) -> Vec<(String, String, String)> {
         "UNSIGNED-PAYLOAD" => PayloadHash::Unsigned,
         hex => PayloadHash::Sha256Hex(hex),
     };
-    let keys = OssKeys::new(
+    let keys = SigningKey::new(
         text(case, "access_key_id"),
         Secret::new(text(case, "access_key_secret")),
-        Some(Secret::new(text(case, "security_token"))),
-    );
+    )
+    .with_token(Some(Secret::new(text(case, "security_token"))));
     let now = OffsetDateTime::parse(text(case, "time"), &Rfc3339).expect("time");
     let signer = match version {
         "v1" => OssSigner::V1,

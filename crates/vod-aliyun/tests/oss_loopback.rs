@@ -15,7 +15,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use vod_aliyun::oss::multipart::CompletedPart;
-use vod_aliyun::oss::{ObjectLocation, OssClient, OssKeys, OssSignature, crc64};
+use vod_aliyun::oss::{ObjectLocation, OssClient, OssSignature, crc64};
+use vod_core::raw::SigningKey;
 use vod_core::{ErrorKind, HttpConfig, Secret};
 
 /// What arrived.
@@ -80,12 +81,9 @@ async fn stand_in(answers: Vec<Answer>) -> (String, Shared) {
     (format!("http://{addr}"), script)
 }
 
-fn keys(n: u32) -> OssKeys {
-    OssKeys::new(
-        format!("STS.key{n}"),
-        Secret::new(format!("secret-{n}")),
-        Some(Secret::new(format!("CAIS+token/{n}=="))),
-    )
+fn keys(n: u32) -> SigningKey {
+    SigningKey::new(format!("STS.key{n}"), Secret::new(format!("secret-{n}")))
+        .with_token(Some(Secret::new(format!("CAIS+token/{n}=="))))
 }
 
 fn location(endpoint: &str) -> ObjectLocation {

@@ -26,7 +26,8 @@ use vod_aliyun::AliyunProvider;
 use vod_aliyun::oss::error::{ErrorBody, kind_of};
 use vod_aliyun::oss::multipart::{CompletedPart, MAX_PARTS};
 use vod_aliyun::oss::ops::StoredBytes;
-use vod_aliyun::oss::{ObjectLocation, OssCall, OssClient, OssKeys, OssSignature, crc64};
+use vod_aliyun::oss::{ObjectLocation, OssCall, OssClient, OssSignature, crc64};
+use vod_core::raw::SigningKey;
 use vod_core::{
     ErrorKind, HttpConfig, OssTarget, Secret, UploadCredential, UploadCredentialProvider,
     UploadRequest, UploadTarget,
@@ -126,7 +127,7 @@ async fn setup_with(config: EmulatorConfig, version: OssSignature) -> Setup {
 struct Upload {
     credential: UploadCredential,
     location: ObjectLocation,
-    keys: OssKeys,
+    keys: SigningKey,
 }
 
 impl Upload {
@@ -145,7 +146,7 @@ fn target(credential: &UploadCredential) -> &OssTarget {
 fn upload_of(credential: UploadCredential) -> Upload {
     let t = target(&credential);
     let location = ObjectLocation::from_target(t).expect("the emulator's address is usable");
-    let keys = OssKeys::from_target(t);
+    let keys = t.sts_key();
     Upload {
         credential,
         location,
@@ -163,7 +164,10 @@ impl Setup {
             .expect("CreateUploadVideo");
         let upload = upload_of(credential);
         assert_eq!(upload.target().endpoint, self.emulator.oss_url());
-        assert!(upload.keys.is_sts(), "STS keys with a security token");
+        assert!(
+            vod_aliyun::oss::error::is_sts(&upload.keys),
+            "STS keys with a security token"
+        );
         upload
     }
 
@@ -176,7 +180,7 @@ impl Setup {
             .expect("RefreshUploadVideo");
         let fresh = upload_of(credential);
         assert_eq!(fresh.location, upload.location);
-        assert_ne!(fresh.keys.access_key_id, upload.keys.access_key_id);
+        assert_ne!(fresh.keys.id, upload.keys.id);
         fresh
     }
 
@@ -551,7 +555,7 @@ async fn abort_makes_complete_fail_with_no_such_upload(version: OssSignature) {
 
 /// The error of a call with keys OSS no longer takes: the "credential expired" kind, saying
 /// neither the secret nor the token.
-fn assert_expired(err: &vod_core::Error, keys: &OssKeys, operation: &str) {
+fn assert_expired(err: &vod_core::Error, keys: &SigningKey, operation: &str) {
     assert_eq!(err.kind(), ErrorKind::CredentialExpired, "{err}");
     assert!(err.kind().needs_new_credential());
     assert_eq!(err.vendor_code(), Some("SecurityTokenExpired"), "{err}");
@@ -559,9 +563,9 @@ fn assert_expired(err: &vod_core::Error, keys: &OssKeys, operation: &str) {
     assert_eq!(err.provider(), Some("aliyun"));
     assert_eq!(err.operation(), Some(operation));
     assert!(err.request_id().is_some_and(|id| !id.is_empty()), "{err}");
-    let token = keys.security_token.as_ref().unwrap();
+    let token = keys.token.as_ref().unwrap();
     for text in [err.to_string(), format!("{err:?}")] {
-        assert!(!text.contains(keys.access_key_secret.expose()), "{text}");
+        assert!(!text.contains(keys.secret.expose()), "{text}");
         assert!(!text.contains(token.expose()), "{text}");
     }
 }
@@ -800,11 +804,8 @@ async fn a_wrong_secret_is_unauthenticated_and_says_the_secret_is_wrong(version:
     let s = setup(version).await;
     let upload = s.upload("wrong-secret.mp4").await;
     let wrong_secret = "not-the-sts-secret-at-all";
-    let keys = OssKeys::new(
-        upload.keys.access_key_id.clone(),
-        Secret::from(wrong_secret),
-        upload.keys.security_token.clone(),
-    );
+    let keys = SigningKey::new(upload.keys.id.clone(), Secret::from(wrong_secret))
+        .with_token(upload.keys.token.clone());
     let err = s
         .oss
         .put_object(&upload.location, &keys, data(10, 1))
@@ -821,14 +822,11 @@ async fn a_wrong_secret_is_unauthenticated_and_says_the_secret_is_wrong(version:
         "{err}"
     );
     assert!(err.message().contains("0002-00000040"), "the EC: {err}");
-    let token = upload.keys.security_token.as_ref().unwrap().expose();
+    let token = upload.keys.token.as_ref().unwrap().expose();
     for text in [err.to_string(), format!("{err:?}")] {
         assert!(!text.contains(wrong_secret), "{text}");
         assert!(!text.contains(token), "{text}");
-        assert!(
-            !text.contains(upload.keys.access_key_secret.expose()),
-            "{text}"
-        );
+        assert!(!text.contains(upload.keys.secret.expose()), "{text}");
     }
 
     // The same for a multipart call with a query to sign.
@@ -847,11 +845,8 @@ async fn a_wrong_secret_is_unauthenticated_and_says_the_secret_is_wrong(version:
     assert!(err.message().contains("the secret is wrong"), "{err}");
 
     // A token that is not the key's: refresh and resend.
-    let keys = OssKeys::new(
-        upload.keys.access_key_id.clone(),
-        upload.keys.access_key_secret.clone(),
-        Some(Secret::from("CAIS-some-other-token")),
-    );
+    let keys = SigningKey::new(upload.keys.id.clone(), upload.keys.secret.clone())
+        .with_token(Some(Secret::from("CAIS-some-other-token")));
     let err = s
         .oss
         .put_object(&upload.location, &keys, data(10, 1))
@@ -893,7 +888,7 @@ async fn part_numbers_outside_1_to_10000_are_refused(version: OssSignature) {
         assert_eq!(status, 400, "{number}");
         assert_eq!(error.code.as_deref(), Some("InvalidArgument"), "{error:?}");
         assert_eq!(
-            kind_of(error.code.as_deref(), status, true),
+            kind_of(status, error.code.as_deref(), true),
             ErrorKind::InvalidInput
         );
     }
@@ -1011,7 +1006,7 @@ async fn parts_out_of_order_are_refused(version: OssSignature) {
     assert_eq!(status, 400, "{error:?}");
     assert_eq!(error.code.as_deref(), Some("InvalidPartOrder"), "{error:?}");
     assert_eq!(
-        kind_of(error.code.as_deref(), status, true),
+        kind_of(status, error.code.as_deref(), true),
         ErrorKind::InvalidInput
     );
     // A part named twice is refused the same way.
@@ -1141,13 +1136,10 @@ async fn nothing_listening_is_a_network_error(version: OssSignature) {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(!err.is_outcome_unknown(), "never connected: {err}");
-    let token = upload.keys.security_token.as_ref().unwrap().expose();
+    let token = upload.keys.token.as_ref().unwrap().expose();
     for text in [err.to_string(), format!("{err:?}")] {
         assert!(!text.contains(token), "{text}");
-        assert!(
-            !text.contains(upload.keys.access_key_secret.expose()),
-            "{text}"
-        );
+        assert!(!text.contains(upload.keys.secret.expose()), "{text}");
     }
 }
 
@@ -1171,7 +1163,7 @@ async fn a_clock_oss_disagrees_with_is_corrected_once(version: OssSignature) {
         assert_eq!(status, 403, "{minutes} minutes: {error:?}");
         assert_eq!(error.code.as_deref(), Some("RequestTimeTooSkewed"));
         assert_eq!(
-            kind_of(error.code.as_deref(), status, true),
+            kind_of(status, error.code.as_deref(), true),
             ErrorKind::ClockSkew
         );
         // ...which the primitive corrects from OSS's time, and sends again.

@@ -13,9 +13,10 @@ use vod_aliyun::oss::address::Endpoint;
 use vod_aliyun::oss::multipart::CompletedPart;
 use vod_aliyun::oss::ops::calls;
 use vod_aliyun::oss::{
-    ObjectLocation, OssCall, OssClient, OssKeys, OssSignature, OssSigner, PayloadHash,
-    SignableRequest, crc64,
+    ObjectLocation, OssCall, OssClient, OssSignature, OssSigner, PayloadHash, SignableRequest,
+    crc64,
 };
+use vod_core::raw::SigningKey;
 use vod_core::{HttpConfig, Secret};
 
 const SIGNATURES: &str = include_str!(concat!(
@@ -41,7 +42,7 @@ struct Inputs {
     bucket: String,
     key: String,
     unicode_key: String,
-    keys: OssKeys,
+    keys: SigningKey,
     region: String,
     now: OffsetDateTime,
     upload_id: String,
@@ -59,11 +60,8 @@ fn inputs(doc: &Value) -> Inputs {
         bucket: s("bucket"),
         key: s("key"),
         unicode_key: s("unicode_key"),
-        keys: OssKeys::new(
-            s("access_key_id"),
-            Secret::new(s("access_key_secret")),
-            Some(Secret::new(s("security_token"))),
-        ),
+        keys: SigningKey::new(s("access_key_id"), Secret::new(s("access_key_secret")))
+            .with_token(Some(Secret::new(s("security_token")))),
         region: s("region"),
         now: OffsetDateTime::parse(&s("time_utc"), &Rfc3339).unwrap(),
         upload_id: s("upload_id"),

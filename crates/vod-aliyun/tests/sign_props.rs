@@ -98,7 +98,7 @@ proptest! {
             )
         );
         // `acs3::sign` adds its headers and signs them with the rest.
-        let key = vod_core::SigningKey::new("ak", secret);
+        let key = vod_core::raw::SigningKey::new("ak", secret);
         let at = time::macros::datetime!(2024-01-02 03:04:05 UTC);
         let signed = acs3::sign(&request, &key, at, "n");
         let mut all = headers.clone();
@@ -106,8 +106,10 @@ proptest! {
             all.insert((*name).to_owned(), value.clone());
         }
         let full = acs3::SignableRequest { headers: &all, ..request };
-        let sts = acs3::string_to_sign(&acs3::canonical_request(&full));
+        let canonical = acs3::canonical_request(&full);
+        let sts = acs3::string_to_sign(&canonical);
         prop_assert_eq!(&signed.string_to_sign, &sts);
+        prop_assert_eq!(signed.canonical_request.as_deref(), Some(canonical.as_str()));
         let sig = acs3::signature(&sts, &key.secret);
         prop_assert_eq!(
             signed.header("authorization").unwrap(),

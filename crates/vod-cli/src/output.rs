@@ -48,7 +48,7 @@ pub fn credential_summary(cred: &UploadCredential) -> String {
     let _ = writeln!(
         s,
         "expires:    {} (in {} s)",
-        vod::expiry::rfc3339_seconds(cred.expires_at),
+        vod::raw::expiry::rfc3339_seconds(cred.expires_at),
         cred.expires_in(now).whole_seconds()
     );
     if let Some(id) = &cred.request_id {

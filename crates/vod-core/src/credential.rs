@@ -10,7 +10,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::{RefreshRequest, Secret, SigningKey};
+use crate::raw::SigningKey;
+use crate::{RefreshRequest, Secret};
 
 /// A credential for uploading one video.
 ///
@@ -117,7 +118,7 @@ impl UploadCredential {
             self.provider,
             self.media_id,
             self.target,
-            crate::expiry::rfc3339_seconds(self.expires_at)
+            crate::raw::expiry::rfc3339_seconds(self.expires_at)
         )
     }
 }
@@ -190,7 +191,8 @@ impl OssTarget {
     /// cannot be swapped silently. Adapters call this.
     ///
     /// ```
-    /// # use vod_core::{OssTarget, Secret, SigningKey};
+    /// # use vod_core::raw::SigningKey;
+    /// # use vod_core::{OssTarget, Secret};
     /// let t = OssTarget::builder()
     ///     .endpoint("https://oss-cn-shanghai.aliyuncs.com")
     ///     .bucket("outin-1")
@@ -216,7 +218,8 @@ impl OssTarget {
     /// where a PutObject or multipart upload goes.
     ///
     /// ```
-    /// # use vod_core::{OssTarget, Secret, SigningKey};
+    /// # use vod_core::raw::SigningKey;
+    /// # use vod_core::{OssTarget, Secret};
     /// let t = OssTarget::builder()
     ///     .endpoint("https://oss-cn-shanghai.aliyuncs.com")
     ///     .bucket("outin-1")

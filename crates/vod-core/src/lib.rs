@@ -13,52 +13,41 @@
 //!   request id and HTTP status for support.
 //! - [`Secret`]: every secret is redacted from `Debug` and `Display`.
 //! - [`config`]: the TOML/environment configuration that picks a vendor.
-//! - [`SigningKey`] and [`SignedParts`]: what every vendor signer takes and returns, so all
-//!   signers have one shape; [`ClientOptions`]: the HTTP, clock and nonce settings every
-//!   provider builder embeds.
 //! - [`ticket`]: refresh tickets, so a credential service refreshes only uploads it created.
-//! - [`transport`], [`endpoint`], [`expiry`], [`redact`], [`text`] and [`validate`]: the pieces
-//!   every adapter shares, so adapters only say how their vendor signs, what it accepts and what
-//!   it answers.
+//! - [`layer`]: retries and refresh-ahead around any provider; [`upload`]: the vendor-neutral
+//!   uploader.
+//! - [`Clock`], [`SystemClock`], [`FixedClock`]: the time source an app may inject into a layer
+//!   or a provider builder.
+//! - [`raw`]: the toolkit for adapter authors (transport, endpoints, redaction, signer shape,
+//!   builder options, nonces), apart so that an app never needs to read it. Every adapter
+//!   shares it, so adapters only say how their vendor signs, what it accepts and what it answers.
 //!
 //! The core never depends on an adapter; adapters depend only on the core.
 
 #![warn(missing_docs)]
 
-mod clock;
 pub mod config;
 mod credential;
-pub mod endpoint;
 pub mod error;
-pub mod expiry;
 pub mod layer;
-mod options;
 mod provider;
-pub mod redact;
+pub mod raw;
 mod request;
 pub mod secret;
-mod signing;
-pub mod text;
 pub mod ticket;
-pub mod transport;
 pub mod upload;
-pub mod validate;
 
-pub use clock::{
-    Clock, FixedClock, NonceSource, OffsetClock, RandomNonce, SkewCorrectedClock, SystemClock,
-};
 pub use config::{Config, HttpConfig, ProviderName};
 pub use credential::{
     OssTarget, OssTargetBuilder, UploadCredential, UploadTarget, WangsuStorageTarget,
 };
 pub use error::{Error, ErrorKind, Result, VendorDetail};
-pub use options::ClientOptions;
 pub use provider::UploadCredentialProvider;
+pub use raw::{Clock, FixedClock, SystemClock};
 pub use request::{
     AliyunOptions, MAX_TAG_CHARS, MAX_TAGS, RefreshRequest, UploadRequest, WangsuOptions,
 };
 pub use secret::Secret;
-pub use signing::{SignedParts, SigningKey};
 
 /// Re-exported so adapters and apps name the same `time` types.
 pub use time;

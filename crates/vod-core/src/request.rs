@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, validate};
+use crate::Result;
+use crate::raw::validate;
 
 /// The most tags a request may carry (Aliyun's limit, the stricter of the two vendors).
 pub const MAX_TAGS: usize = 16;

@@ -1,6 +1,7 @@
 //! Every type that holds a secret, formatted every way, shows no secret.
 
 use vod_core::config::Config;
+use vod_core::raw::SigningKey;
 use vod_core::time::macros::datetime;
 use vod_core::*;
 
@@ -151,7 +152,7 @@ fn config_type_errors_name_the_key_never_the_value() {
 
 #[test]
 fn vendor_answers_are_redacted_whatever_the_spelling() {
-    use vod_core::redact::Redactor;
+    use vod_core::raw::redact::Redactor;
     // The base64 of an STS secret, as Aliyun's UploadAuth carries it, under each spelling.
     let auth = "eyJBY2Nlc3NLZXlTZWNyZXQiOiJTdHNTZWNyZXRWYWx1ZSJ9";
     let redactor = Redactor::new();
@@ -173,7 +174,8 @@ fn vendor_answers_are_redacted_whatever_the_spelling() {
     // Through the error an unreadable answer becomes.
     let body =
         format!(r#"{{"RequestId":"r","uploadAuth":"{auth}","accessKeySecret":"StsSecretValue"#);
-    let response = vod_core::transport::Response::new(200, Default::default(), body.into_bytes());
+    let response =
+        vod_core::raw::transport::Response::new(200, Default::default(), body.into_bytes());
     let err = response.invalid("the answer is cut short");
     let shown = format!("{err} {err:?}");
     assert!(

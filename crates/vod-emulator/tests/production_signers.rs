@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use support::*;
 use time::OffsetDateTime;
 use vod_aliyun::sign::{acs3, rpc};
-use vod_core::{Secret, SigningKey};
+use vod_core::Secret;
+use vod_core::raw::SigningKey;
 use vod_emulator::AccessKey;
 use vod_wangsu::sign::{self as ws, Algorithm};
 

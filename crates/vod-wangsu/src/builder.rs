@@ -10,8 +10,9 @@
 use std::sync::Arc;
 
 use vod_core::config::{HttpConfig, ProviderName, WangsuConfig, WangsuVariant};
-use vod_core::endpoint::Endpoint;
-use vod_core::{ClientOptions, Config, Error, Result, Secret, SigningKey};
+use vod_core::raw::endpoint::Endpoint;
+use vod_core::raw::{ClientOptions, SigningKey};
+use vod_core::{Config, Error, Result, Secret};
 
 use crate::api::{
     DEFAULT_CNC_HOST, DEFAULT_WS3_HOST, PROVIDER_NAME, REQUEST_ID_HEADERS, UPLOAD_TOKEN_PATH,

@@ -13,9 +13,10 @@
 use std::sync::Arc;
 
 use time::OffsetDateTime;
-use vod_core::endpoint::Endpoint;
-use vod_core::transport::{Attempt, Outgoing, Transport};
-use vod_core::{Error, ErrorKind, Result, SigningKey, UploadCredential};
+use vod_core::raw::SigningKey;
+use vod_core::raw::endpoint::Endpoint;
+use vod_core::raw::transport::{Attempt, Outgoing, Transport};
+use vod_core::{Error, ErrorKind, Result, UploadCredential};
 
 use crate::api::{CONTENT_TYPE, GET_UPLOAD_TOKEN, GetUploadToken, UPLOAD_TOKEN_PATH, body};
 use crate::decode::{self, Issue};
@@ -98,14 +99,14 @@ impl Client {
             .with_headers(&signed_headers)
             .with_body(body);
         let signed = sign::sign(self.algorithm, &request, &self.key, timestamp);
-        // `Host` is not set here: reqwest sends exactly `self.endpoint.host()` (see `Endpoint`).
+        // `Host` is not set here: the HTTP client sends exactly `self.endpoint.host()` (see `Endpoint`).
         let mut headers = vec![
             ("Content-Type", CONTENT_TYPE.to_owned()),
             ("Accept", "application/json".to_owned()),
         ];
         headers.extend(signed.headers);
         let outgoing = Outgoing {
-            method: reqwest::Method::POST,
+            method: http::Method::POST,
             url: self.endpoint.as_str().to_owned(),
             headers,
             body: body.clone(),
@@ -187,7 +188,7 @@ mod tests {
         let body = body(&params).unwrap();
         assert_eq!(String::from_utf8(body.clone()).unwrap(), s("body"));
         let out = outgoing(&client, &body, &attempt(s("ts").parse().unwrap())).unwrap();
-        assert_eq!(out.method, reqwest::Method::POST);
+        assert_eq!(out.method, http::Method::POST);
         assert_eq!(
             out.url,
             format!(
@@ -248,7 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn signs_the_host_reqwest_sends() {
+    fn signs_the_host_the_client_sends() {
         let client = client(Algorithm::Ws3, Some("http://127.0.0.1:8080"), "ak", "sk");
         let out = outgoing(&client, b"{}", &attempt(1_700_000_000)).unwrap();
         let headers = [("Content-Type", CONTENT_TYPE), ("Host", "127.0.0.1:8080")];

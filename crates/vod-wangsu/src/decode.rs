@@ -29,8 +29,8 @@
 //! with the upload token redacted.
 
 use time::{Duration, OffsetDateTime};
-use vod_core::endpoint::with_scheme;
-use vod_core::transport::Response;
+use vod_core::raw::endpoint::with_scheme;
+use vod_core::raw::transport::Response;
 use vod_core::{Result, Secret, UploadCredential, UploadTarget, WangsuStorageTarget};
 
 use crate::api::{Code, Data, Envelope, PROVIDER_NAME, REQUEST_ID_HEADERS, Text};
@@ -67,7 +67,7 @@ pub(crate) struct Issue<'a> {
 /// provider's do.
 ///
 /// ```
-/// use vod_core::transport::Response;
+/// use vod_core::raw::transport::Response;
 ///
 /// let body = br#"{"code":1500,"message":"originFileName is invalid"}"#;
 /// let answer = Response::new(200, Default::default(), body.to_vec());
@@ -181,14 +181,14 @@ const DEADLINE_FIELD: &str = "data.uploadToken.deadline";
 /// The token's deadline; the time of issue plus [`FALLBACK_LIFETIME`] when the token carries no
 /// deadline that can be found (not a policy token, or a policy without `deadline`). A deadline
 /// that is there but is not a number of milliseconds, is not after the issue time or is more
-/// than a day later ([`vod_core::expiry::plausible`]) is an error naming the field: the vendor
+/// than a day later ([`vod_core::raw::expiry::plausible`]) is an error naming the field: the vendor
 /// just issued the token, so such a deadline is a broken answer, not something to guess around.
 pub(crate) fn expiry(
     upload_token: &Secret,
     issued_at: OffsetDateTime,
 ) -> std::result::Result<OffsetDateTime, String> {
     match crate::token::deadline(upload_token.expose()) {
-        Ok(deadline) => vod_core::expiry::plausible(DEADLINE_FIELD, deadline, issued_at)
+        Ok(deadline) => vod_core::raw::expiry::plausible(DEADLINE_FIELD, deadline, issued_at)
             .map_err(|e| e.to_string()),
         Err(reason @ (TokenError::InvalidDeadline | TokenError::DeadlineOutOfRange)) => {
             Err(format!("`{DEADLINE_FIELD}` cannot be read: {reason}"))
@@ -250,7 +250,7 @@ mod tests {
 
     /// The answer as the transport hands it over.
     fn response(status: u16, body: &[u8]) -> Response {
-        let mut headers = reqwest::header::HeaderMap::new();
+        let mut headers = http::HeaderMap::new();
         headers.insert("x-ws-requestid", "req-1".parse().unwrap());
         Response::new(status, headers, body.to_vec())
             .with_redactor(error::redactor(std::iter::empty()))

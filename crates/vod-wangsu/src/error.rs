@@ -22,8 +22,8 @@
 //! 401 or 403; anything else there falls back on the status. They are checked in the order above,
 //! because a replay message may also mention the timestamp.
 
-use vod_core::redact::Redactor;
-use vod_core::text::{self, VENDOR_MESSAGE_CHARS};
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::text::{self, VENDOR_MESSAGE_CHARS};
 use vod_core::{Error, ErrorKind, VendorDetail, error::classify};
 
 use crate::api::REDACTED_FIELDS;

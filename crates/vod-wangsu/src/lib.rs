@@ -34,7 +34,7 @@
 //!
 //! The request is `POST` [`UPLOAD_TOKEN_PATH`] with a JSON body and
 //! `Content-Type: application/json; charset=utf-8`; the signed headers are `content-type;host`,
-//! with the `Host` value reqwest actually sends (`host:port` for a non-default port), and exactly
+//! with the `Host` value the HTTP client actually sends (`host:port` for a non-default port), and exactly
 //! the body bytes sent are hashed. Every attempt signs again with its own timestamp (the
 //! arithmetic is in [`sign`]). The gateway refuses a repeated signature and the timestamp counts
 //! whole seconds, so a body this provider already signed in the current second (a refresh right

@@ -59,9 +59,9 @@ impl UploadCredentialProvider for WangsuProvider {
     /// so that every credential can be refreshed; the credential carries it in `resume_id`.
     async fn create_upload(&self, request: &UploadRequest) -> Result<UploadCredential> {
         validate::upload(request).map_err(|e| e.with_context(PROVIDER_NAME, GET_UPLOAD_TOKEN))?;
-        vod_core::validate::log_ignored(
+        vod_core::raw::validate::log_ignored(
             PROVIDER_NAME,
-            &vod_core::validate::ignored_fields(request, IGNORED_FIELDS),
+            &vod_core::raw::validate::ignored_fields(request, IGNORED_FIELDS),
         );
         let generated;
         let resume_id = match &request.resume_id {
@@ -201,7 +201,7 @@ mod tests {
     }
 
     fn ignored_fields(request: &UploadRequest) -> Vec<&'static str> {
-        vod_core::validate::ignored_fields(request, IGNORED_FIELDS)
+        vod_core::raw::validate::ignored_fields(request, IGNORED_FIELDS)
     }
 
     #[test]

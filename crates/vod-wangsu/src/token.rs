@@ -17,7 +17,7 @@
 use std::fmt;
 
 use time::OffsetDateTime;
-use vod_core::text::decode_base64_lenient;
+use vod_core::raw::text::decode_base64_lenient;
 
 /// Why an upload token's deadline could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -18,8 +18,9 @@
 //! documented "32 characters" means the same in bytes and characters, and such an id is safe
 //! wherever the vendor may store or log it. The ids this adapter generates are 32 hex digits.
 
-use vod_core::text::decode_base64_lenient;
-use vod_core::{Error, RefreshRequest, Result, UploadRequest, validate};
+use vod_core::raw::text::decode_base64_lenient;
+use vod_core::raw::validate;
+use vod_core::{Error, RefreshRequest, Result, UploadRequest};
 
 use crate::api::PROVIDER_NAME;
 

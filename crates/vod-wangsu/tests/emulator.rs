@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use vod_core::config::WangsuVariant;
+use vod_core::raw::OffsetClock;
 use vod_core::{
-    ErrorKind, FixedClock, OffsetClock, RefreshRequest, UploadCredential, UploadCredentialProvider,
+    ErrorKind, FixedClock, RefreshRequest, UploadCredential, UploadCredentialProvider,
     UploadRequest, UploadTarget, WangsuOptions, WangsuStorageTarget,
 };
 use vod_emulator::{

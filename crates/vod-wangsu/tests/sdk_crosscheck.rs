@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use serde_json::Value;
-use vod_core::SigningKey;
+use vod_core::raw::SigningKey;
 use vod_wangsu::sign::{
     self, Algorithm, Request, authorization, canonical_request, signature, string_to_sign,
 };

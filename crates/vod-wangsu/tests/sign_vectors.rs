@@ -3,7 +3,7 @@
 //! string to sign, signature and `Authorization`, step by step and through the one-pass `sign`.
 
 use serde_json::Value;
-use vod_core::SigningKey;
+use vod_core::raw::SigningKey;
 use vod_wangsu::sign::{
     self, Algorithm, Request, authorization, canonical_request, signature, string_to_sign,
 };

@@ -129,7 +129,7 @@ impl Endpoint {
 
 /// One object in OSS: where an upload writes, without the keys that write it.
 ///
-/// An upload keeps one location while its keys change ([`OssKeys`](super::OssKeys) go with
+/// An upload keeps one location while its keys change ([`SigningKey`](vod_core::raw::SigningKey)s go with
 /// every call), so another process can rebuild it from a stored credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectLocation {

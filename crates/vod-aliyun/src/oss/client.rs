@@ -17,14 +17,14 @@
 use bytes::Bytes;
 use time::OffsetDateTime;
 use vod_core::config::{AliyunConfig, OssSignature};
-use vod_core::redact::Redactor;
-use vod_core::transport::{Outgoing, Response, Transport};
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::transport::{Outgoing, Response, Transport};
+use vod_core::raw::{SignedParts, SigningKey};
 use vod_core::{Error, HttpConfig, Result};
 
-use super::OssKeys;
 use super::address::{ObjectLocation, resolve_region};
 use super::error::{self, REQUEST_ID_HEADER};
-use super::sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
+use super::sign::{OssSigner, PayloadHash, SignableRequest};
 
 /// One storage call, before signing: method, query and headers of the operation, and body.
 #[derive(Clone)]
@@ -32,7 +32,7 @@ pub struct OssCall {
     /// The operation name, for errors and logs (`UploadPart`).
     pub operation: &'static str,
     /// The HTTP method.
-    pub method: reqwest::Method,
+    pub method: http::Method,
     /// The query, in the order sent.
     pub query: Vec<(&'static str, String)>,
     /// The operation's own headers (`Content-Type`), signed as V1/V4 require.
@@ -123,9 +123,9 @@ impl OssClient {
         &self,
         call: &OssCall,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         now: OffsetDateTime,
-    ) -> Result<(Outgoing, SignedRequest)> {
+    ) -> Result<(Outgoing, SignedParts)> {
         let signer = self.signer(location)?;
         let query: Vec<(&str, &str)> = call.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let headers: Vec<(&str, &str)> =
@@ -161,7 +161,7 @@ impl OssClient {
         &self,
         call: &OssCall,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         parse: impl Fn(&Response, &Redactor) -> Result<T>,
     ) -> Result<T> {
         let redactor = error::redactor(keys);
@@ -169,7 +169,7 @@ impl OssClient {
             .call(
                 call.operation,
                 |attempt| self.prepare(call, location, keys, attempt.now),
-                |response, signed: &SignedRequest| {
+                |response, signed: &SignedParts| {
                     if (200..300).contains(&response.status) {
                         parse(response, &redactor)
                     } else {

@@ -20,14 +20,15 @@
 //! - The `EC` (fine-grained code, `0002-00000007`) is kept in the message for support.
 
 use base64::Engine as _;
-use vod_core::redact::Redactor;
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::text::{VENDOR_MESSAGE_CHARS, one_line};
+use vod_core::raw::transport::Response;
 use vod_core::secret::REDACTED;
-use vod_core::text::{VENDOR_MESSAGE_CHARS, one_line};
-use vod_core::transport::Response;
 use vod_core::{Error, ErrorKind, VendorDetail};
 
-use super::OssKeys;
-use super::sign::{SECURITY_TOKEN_HEADER, SignedRequest};
+use vod_core::raw::{SignedParts, SigningKey};
+
+use super::sign::SECURITY_TOKEN_HEADER;
 use super::xml::parse_root;
 
 /// Every OSS error code the vendor notes list, with the kind it maps to.
@@ -81,13 +82,19 @@ pub const REQUEST_ID_HEADER: &str = "x-oss-request-id";
 
 /// The kind of an OSS error: by code through [`OSS_ERROR_CODES`] (with `InvalidAccessKeyId`
 /// an expired credential for STS keys), else by HTTP status.
-pub fn kind_of(code: Option<&str>, http_status: u16, sts_keys: bool) -> ErrorKind {
+pub fn kind_of(http_status: u16, code: Option<&str>, sts_keys: bool) -> ErrorKind {
     match code {
         Some("InvalidAccessKeyId") if sts_keys => ErrorKind::CredentialExpired,
         _ => code
             .and_then(|c| vod_core::error::classify(OSS_ERROR_CODES, c))
             .unwrap_or_else(|| ErrorKind::from_http_status(http_status)),
     }
+}
+
+/// Whether `key` is a temporary STS key: a token, or an id with the `STS.` prefix. An
+/// `InvalidAccessKeyId` answer to such a key means it expired.
+pub fn is_sts(key: &SigningKey) -> bool {
+    key.token.is_some() || key.id.starts_with("STS.")
 }
 
 /// An OSS `<Error>` body: the fields errors use, by name. Unknown children are ignored.
@@ -142,9 +149,9 @@ impl ErrorBody {
 }
 
 /// The redaction for OSS answers to a caller with `keys`: the secret and token, in any form.
-pub fn redactor(keys: &OssKeys) -> Redactor {
-    let mut secrets = vec![keys.access_key_secret.expose()];
-    if let Some(token) = &keys.security_token {
+pub fn redactor(keys: &SigningKey) -> Redactor {
+    let mut secrets = vec![keys.secret.expose()];
+    if let Some(token) = &keys.token {
         secrets.push(token.expose());
     }
     Redactor::new().values(secrets)
@@ -152,7 +159,7 @@ pub fn redactor(keys: &OssKeys) -> Redactor {
 
 /// Turns an OSS answer that is not a success into an [`Error`]. `signed` is what this attempt
 /// signed, to compare with the server's string to sign.
-pub fn from_answer(response: &Response, keys: &OssKeys, signed: Option<&SignedRequest>) -> Error {
+pub fn from_answer(response: &Response, keys: &SigningKey, signed: Option<&SignedParts>) -> Error {
     let redactor = redactor(keys);
     let header_request_id = response
         .header(REQUEST_ID_HEADER)
@@ -178,7 +185,7 @@ pub fn from_answer(response: &Response, keys: &OssKeys, signed: Option<&SignedRe
     let status = response.status;
     let Some(body) = parsed else {
         return Error::new(
-            kind_of(None, status, keys.is_sts()),
+            kind_of(status, None, is_sts(keys)),
             format!("OSS answered HTTP {status} without an error body"),
         )
         .with_vendor(
@@ -194,12 +201,12 @@ fn from_body(
     status: u16,
     body: ErrorBody,
     header_request_id: Option<String>,
-    keys: &OssKeys,
-    signed: Option<&SignedRequest>,
+    keys: &SigningKey,
+    signed: Option<&SignedParts>,
     redactor: &Redactor,
 ) -> Error {
     let code = body.code.as_deref();
-    let kind = kind_of(code, status, keys.is_sts());
+    let kind = kind_of(status, code, is_sts(keys));
     let vendor_message = body
         .message
         .as_deref()
@@ -242,7 +249,7 @@ fn from_body(
 /// The message of a `SignatureDoesNotMatch` answer: which of secret and canonical form is wrong.
 fn signature_mismatch(
     body: &ErrorBody,
-    signed: Option<&SignedRequest>,
+    signed: Option<&SignedParts>,
     redactor: &Redactor,
 ) -> String {
     let (Some(server), Some(ours)) = (body.string_to_sign.as_deref(), signed) else {
@@ -326,16 +333,13 @@ mod tests {
 
     const TOKEN: &str = "CAIS+test/token==";
 
-    fn sts() -> OssKeys {
-        OssKeys::new(
-            "STS.NTestAccessKeyId",
-            Secret::new("TestAccessKeySecret"),
-            Some(Secret::new(TOKEN)),
-        )
+    fn sts() -> SigningKey {
+        SigningKey::new("STS.NTestAccessKeyId", Secret::new("TestAccessKeySecret"))
+            .with_token(Some(Secret::new(TOKEN)))
     }
 
-    fn long_lived() -> OssKeys {
-        OssKeys::new("LTAI5tLongLived", Secret::new("TestAccessKeySecret"), None)
+    fn long_lived() -> SigningKey {
+        SigningKey::new("LTAI5tLongLived", Secret::new("TestAccessKeySecret"))
     }
 
     fn xml(code: &str, extra: &str) -> Vec<u8> {
@@ -347,7 +351,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: &[u8], headers: &[(&'static str, &str)]) -> Response {
-        let mut map = reqwest::header::HeaderMap::new();
+        let mut map = http::HeaderMap::new();
         for (name, value) in headers {
             map.insert(*name, value.parse().unwrap());
         }
@@ -367,7 +371,7 @@ mod tests {
             }
         }
         for &(code, kind) in VENDOR_NOTES {
-            assert_eq!(kind_of(Some(code), 400, false), kind, "{code}");
+            assert_eq!(kind_of(400, Some(code), false), kind, "{code}");
         }
     }
 
@@ -381,9 +385,9 @@ mod tests {
         let err = from_answer(&answer(403, &body, &[]), &long_lived(), None);
         assert_eq!(err.kind(), Unauthenticated);
         // An STS. key id without a token is still an STS key.
-        let keys = OssKeys::new("STS.x", Secret::new("s"), None);
+        let keys = SigningKey::new("STS.x", Secret::new("s"));
         assert_eq!(
-            kind_of(Some("InvalidAccessKeyId"), 403, keys.is_sts()),
+            kind_of(403, Some("InvalidAccessKeyId"), is_sts(&keys)),
             CredentialExpired
         );
     }
@@ -444,9 +448,10 @@ mod tests {
         assert!(!format!("{err:?}").contains("CAIS"), "{err:?}");
     }
 
-    fn v1_signed(string_to_sign: &str) -> SignedRequest {
-        SignedRequest {
+    fn v1_signed(string_to_sign: &str) -> SignedParts {
+        SignedParts {
             headers: vec![],
+            query: vec![],
             string_to_sign: string_to_sign.to_owned(),
             canonical_request: None,
         }
@@ -506,8 +511,9 @@ mod tests {
     fn v4_mismatch_compares_canonical_requests_when_quoted() {
         let ours_cr =
             "PUT\n/b/k\nuploadId=U\nx-oss-security-token:CAIS+test/token==\n\n\nUNSIGNED-PAYLOAD";
-        let signed = SignedRequest {
+        let signed = SignedParts {
             headers: vec![],
+            query: vec![],
             string_to_sign: "OSS4-HMAC-SHA256\n20240102T030405Z\n20240102/cn-shanghai/oss/aliyun_v4_request\naaaa".into(),
             canonical_request: Some(ours_cr.into()),
         };

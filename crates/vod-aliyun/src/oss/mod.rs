@@ -18,10 +18,12 @@
 //!   the CRC-64 OSS returns against what was sent.
 //!
 //! Nothing here keeps keys: STS keys are replaced mid-upload (`RefreshUploadVideo`), so
-//! every signature and every call takes an [`OssKeys`].
+//! every signature and every call takes a [`SigningKey`](vod_core::raw::SigningKey)
+//! (usually [`OssTarget::sts_key`](vod_core::OssTarget::sts_key) of the newest credential), and
+//! every signer returns a [`SignedParts`](vod_core::raw::SignedParts), as the VOD signers do.
 //!
 //! ```no_run
-//! use vod_aliyun::oss::{ObjectLocation, OssClient, OssKeys};
+//! use vod_aliyun::oss::{ObjectLocation, OssClient};
 //! use vod_core::{HttpConfig, UploadCredential, UploadTarget};
 //!
 //! # async fn demo(credential: UploadCredential, bytes: vod_aliyun::oss::Bytes) -> vod_core::Result<()> {
@@ -29,7 +31,7 @@
 //! let oss = OssClient::from_http(&HttpConfig::default())?; // V4 by default
 //! let location = ObjectLocation::from_target(target)?;
 //! // Keys from the newest credential, on every call.
-//! let stored = oss.put_object(&location, &OssKeys::from_target(target), bytes).await?;
+//! let stored = oss.put_object(&location, &target.sts_key(), bytes).await?;
 //! println!("stored, ETag {}, CRC-64 {}", stored.etag, stored.crc64);
 //! # Ok(()) }
 //! ```
@@ -42,7 +44,6 @@ pub mod address;
 mod client;
 pub mod crc64;
 pub mod error;
-mod keys;
 pub mod multipart;
 pub mod ops;
 pub mod sign;
@@ -53,7 +54,6 @@ pub use address::ObjectLocation;
 /// The body type of the primitives, re-exported so callers need not name the `bytes` crate.
 pub use bytes::Bytes;
 pub use client::{OssCall, OssClient};
-pub use keys::OssKeys;
-pub use sign::{OssSigner, PayloadHash, SignableRequest, SignedRequest};
+pub use sign::{OssSigner, PayloadHash, SignableRequest};
 pub use upload::{CRC64_ALGORITHM, MIN_PART_BYTES, OssUploadStorage};
 pub use vod_core::config::OssSignature;

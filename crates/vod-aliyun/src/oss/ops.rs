@@ -1,7 +1,7 @@
 //! The six upload primitives: PutObject, InitiateMultipartUpload, UploadPart,
 //! CompleteMultipartUpload, AbortMultipartUpload and ListParts.
 //!
-//! Each takes the object's [`ObjectLocation`], the [`OssKeys`] to sign with (the newest the
+//! Each takes the object's [`ObjectLocation`], the [`SigningKey`] to sign with (the newest the
 //! caller has: nothing here caches keys) and explicit ids (upload id, part number), so an
 //! upload can continue with refreshed keys or in another process. Bodies are
 //! [`Bytes`], shared without copying.
@@ -15,12 +15,12 @@
 //! servers may not): the results say whether a check happened.
 
 use bytes::Bytes;
-use reqwest::Method;
-use vod_core::redact::Redactor;
-use vod_core::transport::Response;
+use http::Method;
+use vod_core::raw::SigningKey;
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::transport::Response;
 use vod_core::{Error, ErrorKind, Result, VendorDetail};
 
-use super::OssKeys;
 use super::address::ObjectLocation;
 use super::client::{OssCall, OssClient, invalid};
 use super::crc64;
@@ -237,7 +237,7 @@ impl OssClient {
     pub async fn put_object(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         body: Bytes,
     ) -> Result<StoredBytes> {
         let sent = crc64::checksum(&body);
@@ -252,7 +252,7 @@ impl OssClient {
     pub async fn initiate_multipart_upload(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
     ) -> Result<InitiatedUpload> {
         let call = calls::initiate(content_type_for(&location.key));
         self.exchange(&call, location, keys, |r, redactor| {
@@ -271,7 +271,7 @@ impl OssClient {
     pub async fn upload_part(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         upload_id: &str,
         part_number: u32,
         body: Bytes,
@@ -290,7 +290,7 @@ impl OssClient {
     pub async fn complete_multipart_upload(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         upload_id: &str,
         parts: &[CompletedPart],
         expected_crc64: Option<u64>,
@@ -323,7 +323,7 @@ impl OssClient {
     pub async fn abort_multipart_upload(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         upload_id: &str,
     ) -> Result<()> {
         let call = calls::abort(upload_id)?;
@@ -335,7 +335,7 @@ impl OssClient {
     pub async fn list_parts(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         upload_id: &str,
         marker: Option<u32>,
         max_parts: u32,
@@ -361,7 +361,7 @@ impl OssClient {
     pub async fn list_all_parts(
         &self,
         location: &ObjectLocation,
-        keys: &OssKeys,
+        keys: &SigningKey,
         upload_id: &str,
     ) -> Result<Vec<multipart::ListedPart>> {
         let mut parts = Vec::new();

@@ -23,9 +23,9 @@ use vod_core::{Error, ErrorKind, Result, UploadCredential, UploadTarget};
 use super::address::ObjectLocation;
 use super::client::OssClient;
 use super::crc64;
-use super::keys::OssKeys;
 use super::multipart::{CompletedPart, MAX_PARTS};
 use super::ops::MAX_PUT_BYTES;
+use vod_core::raw::SigningKey;
 
 /// The algorithm name of OSS checksums (`x-oss-hash-crc64ecma`), a decimal CRC-64/XZ.
 pub const CRC64_ALGORITHM: &str = "crc64ecma";
@@ -64,9 +64,9 @@ impl OssUploadStorage {
 }
 
 /// Where and with which keys `credential` writes.
-fn target(credential: &UploadCredential) -> Result<(ObjectLocation, OssKeys)> {
+fn target(credential: &UploadCredential) -> Result<(ObjectLocation, SigningKey)> {
     match &credential.target {
-        UploadTarget::Oss(t) => Ok((ObjectLocation::from_target(t)?, OssKeys::from_target(t))),
+        UploadTarget::Oss(t) => Ok((ObjectLocation::from_target(t)?, t.sts_key())),
         _ => Err(Error::new(
             ErrorKind::Config,
             format!(

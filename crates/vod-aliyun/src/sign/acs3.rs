@@ -40,7 +40,8 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use vod_core::{Secret, SignedParts, SigningKey};
+use vod_core::Secret;
+use vod_core::raw::{SignedParts, SigningKey};
 
 use super::encode::{encode_into, encoded_len};
 use super::push_lower_hex;
@@ -174,7 +175,7 @@ pub fn signature(string_to_sign: &str, access_key_secret: &Secret) -> String {
 /// use std::collections::BTreeMap;
 /// use time::macros::datetime;
 /// use vod_aliyun::sign::acs3::{self, SignableRequest};
-/// use vod_core::SigningKey;
+/// use vod_core::raw::SigningKey;
 ///
 /// fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 ///     pairs.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect()
@@ -262,6 +263,7 @@ pub fn sign(
         headers,
         query: Vec::new(),
         string_to_sign,
+        canonical_request: Some(canonical),
     }
 }
 

@@ -7,8 +7,8 @@
 //!
 //! Each signature has one function that production, tests and benchmarks all call, shaped like
 //! aws-sigv4's: [`rpc::sign`] and [`acs3::sign`] take the request's parts, a
-//! [`SigningKey`](vod_core::SigningKey) (id, secret, optional STS token), the time and a nonce,
-//! and return a [`SignedParts`](vod_core::SignedParts): every query parameter or header to add,
+//! [`SigningKey`](vod_core::raw::SigningKey) (id, secret, optional STS token), the time and a nonce,
+//! and return a [`SignedParts`](vod_core::raw::SignedParts): every query parameter or header to add,
 //! and the string to sign for diagnostics. The other functions are the steps, public so that
 //! tests can check each against official vectors.
 //!

@@ -34,7 +34,8 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use time::OffsetDateTime;
-use vod_core::{Secret, SignedParts, SigningKey};
+use vod_core::Secret;
+use vod_core::raw::{SignedParts, SigningKey};
 
 use super::encode::{encode_into, encode_twice_into, encoded_len, encoded_twice_len};
 
@@ -128,7 +129,7 @@ pub fn signature(string_to_sign: &str, access_key_secret: &Secret) -> String {
 /// use std::collections::BTreeMap;
 /// use time::macros::datetime;
 /// use vod_aliyun::sign::rpc;
-/// use vod_core::SigningKey;
+/// use vod_core::raw::SigningKey;
 ///
 /// // The classic example from Aliyun's RPC signature documentation.
 /// let params: BTreeMap<String, String> = [
@@ -176,6 +177,7 @@ pub fn sign(
         headers: Vec::new(),
         query,
         string_to_sign,
+        canonical_request: None,
     }
 }
 

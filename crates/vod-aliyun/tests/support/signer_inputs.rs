@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::macros::format_description;
 use vod_aliyun::sign::{acs3, rpc, timestamp};
-use vod_core::{Secret, SigningKey};
+use vod_core::Secret;
+use vod_core::raw::SigningKey;
 
 /// What `rpc::sign` or `acs3::sign` takes besides the method (and path, query, body).
 pub struct SignerInputs {

@@ -11,7 +11,7 @@
 //!   it before expiry with one refresh in flight per upload, and never caches a failure.
 //!
 //! Clock-skew correction and per-attempt timeouts live in the shared
-//! [`Transport`](crate::transport::Transport), below every layer.
+//! [`Transport`](crate::raw::transport::Transport), below every layer.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -20,7 +20,7 @@ use rand::Rng;
 use tokio::time::Instant;
 
 use crate::config::HttpConfig;
-use crate::transport::count_attempts;
+use crate::raw::transport::count_attempts;
 use crate::{
     Error, ErrorKind, RefreshRequest, Result, UploadCredential, UploadCredentialProvider,
     UploadRequest,

@@ -45,7 +45,8 @@ use std::fmt;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use vod_core::{Secret, SignedParts, SigningKey};
+use vod_core::Secret;
+use vod_core::raw::{SignedParts, SigningKey};
 
 /// The signed-header list used when a request names none: `content-type;host`.
 pub const DEFAULT_SIGNED_HEADERS: &str = "content-type;host";
@@ -320,7 +321,7 @@ pub fn authorization(
 /// the canonical request is hashed as it is written, never built.
 ///
 /// ```
-/// use vod_core::SigningKey;
+/// use vod_core::raw::SigningKey;
 /// use vod_wangsu::sign::{sign, Algorithm, Request};
 /// let headers = [
 ///     ("Content-Type", "application/json; charset=utf-8"),
@@ -386,6 +387,7 @@ pub fn sign(
         headers,
         query: Vec::new(),
         string_to_sign,
+        canonical_request: None,
     }
 }
 

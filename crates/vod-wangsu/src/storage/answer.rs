@@ -12,7 +12,7 @@
 //! Any other status is an error answer, read by [`super::error`].
 
 use serde_json::Value;
-use vod_core::redact::Redactor;
+use vod_core::raw::redact::Redactor;
 use vod_core::{Error, Result};
 
 use super::error::storage_error;

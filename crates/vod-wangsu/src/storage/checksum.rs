@@ -60,7 +60,7 @@ pub fn check_file(expected: &FileHash, answer: &FileAnswer) -> Result<()> {
             ErrorKind::ChecksumMismatch,
             format!(
                 "Wangsu storage stored a file with hash {:?} but the bytes sent hash to {expected}",
-                vod_core::text::one_line(hash, 64)
+                vod_core::raw::text::one_line(hash, 64)
             ),
         )),
         _ => Ok(()),

@@ -7,12 +7,15 @@
 //! uploader decides what to retry from the error kind.
 //!
 //! All HTTP goes through [`WangsuStorage::exchange`], the one place that knows the shape of
-//! [`vod_core::transport::Transport`].
+//! [`vod_core::raw::transport::Transport`].
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use vod_core::config::HttpConfig;
-use vod_core::redact::Redactor;
-use vod_core::transport::{Outgoing, Transport};
+use vod_core::raw::HttpClient;
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::transport::{Outgoing, Transport};
 use vod_core::{Result, WangsuStorageTarget};
 
 use super::answer::{self, ChunkAnswer, FileAnswer};
@@ -72,7 +75,7 @@ impl WangsuStorage {
     }
 
     /// Sends with `client` (whose own timeouts then apply).
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn with_http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
         self.transport = self.transport.with_client(client);
         self
     }
@@ -194,7 +197,7 @@ impl WangsuStorage {
                 operation.as_str(),
                 |_attempt| {
                     let outgoing = Outgoing {
-                        method: reqwest::Method::POST,
+                        method: http::Method::POST,
                         url: url.clone(),
                         headers: headers.clone(),
                         body: body.clone(),

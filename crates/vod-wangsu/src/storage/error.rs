@@ -15,8 +15,8 @@
 //! is never taken for a fatal error. That choice is *inferred*, not documented.
 
 use serde_json::Value;
-use vod_core::redact::Redactor;
-use vod_core::text::{VENDOR_MESSAGE_CHARS, one_line};
+use vod_core::raw::redact::Redactor;
+use vod_core::raw::text::{VENDOR_MESSAGE_CHARS, one_line};
 use vod_core::{Error, ErrorKind, VendorDetail, error::classify};
 
 /// Every storage error code (or HTTP status) of the vendor notes and its kind.

@@ -18,7 +18,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use bytes::Bytes;
-use vod_core::endpoint::{Endpoint, with_scheme};
+use vod_core::raw::endpoint::{Endpoint, with_scheme};
 use vod_core::{Error, Result, WangsuStorageTarget};
 
 use super::form::FormBody;

@@ -2,10 +2,11 @@
 //! functions.
 //!
 //! As with aws-sigv4, a signer is a function from the parts of a request that a signature
-//! covers ([`SignableRequest`]), the keys ([`OssKeys`]) and the time to everything the
-//! request must carry in addition ([`SignedRequest::headers`]: `authorization`, the date
-//! header, `x-oss-security-token`, and for V4 `x-oss-content-sha256`), plus the strings it
-//! signed, so that a `SignatureDoesNotMatch` answer, which quotes the server's string to sign,
+//! covers ([`SignableRequest`]), the keys ([`SigningKey`], the shape every signer here takes)
+//! and the time to a [`SignedParts`], the shape every signer here returns: the headers the
+//! request must carry in addition (`authorization`, the date header, `x-oss-security-token`,
+//! and for V4 `x-oss-content-sha256`), plus the strings it signed (V4 also its canonical
+//! request), so that a `SignatureDoesNotMatch` answer, which quotes the server's string to sign,
 //! can be compared with ours. Nothing here reads a clock or holds keys: STS keys change in the
 //! middle of an upload, and the tests check oss2's vectors byte for byte.
 //!
@@ -23,7 +24,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use super::OssKeys;
+use vod_core::raw::{SignedParts, SigningKey};
 
 /// The security-token header both versions add (and sign) for STS keys.
 pub const SECURITY_TOKEN_HEADER: &str = "x-oss-security-token";
@@ -45,9 +46,9 @@ impl OssSigner {
     pub fn sign(
         &self,
         request: &SignableRequest<'_>,
-        keys: &OssKeys,
+        keys: &SigningKey,
         now: OffsetDateTime,
-    ) -> SignedRequest {
+    ) -> SignedParts {
         match self {
             Self::V4 { region } => v4::sign(request, keys, region, now),
             Self::V1 => v1::sign(request, keys, now),
@@ -143,43 +144,6 @@ const ADDED_BY_SIGNER: &[&str] = &[
     SECURITY_TOKEN_HEADER,
 ];
 
-/// What signing adds to a request, and what it signed.
-///
-/// Its `Debug` shows header names only: `x-oss-security-token` is a secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SignedRequest {
-    /// Headers to add to the request, names lower case, `authorization` last.
-    pub headers: Vec<(&'static str, String)>,
-    /// The string to sign. V1's holds the security token: redact it before showing it.
-    pub string_to_sign: String,
-    /// V4's canonical request (`None` for V1). Holds the security token.
-    pub canonical_request: Option<String>,
-}
-
-impl SignedRequest {
-    /// The value of an added header.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The `authorization` value.
-    pub fn authorization(&self) -> &str {
-        self.header("authorization").unwrap_or_default()
-    }
-}
-
-impl fmt::Debug for SignedRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
-        f.debug_struct("SignedRequest")
-            .field("headers", &names)
-            .finish_non_exhaustive()
-    }
-}
-
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -223,11 +187,8 @@ mod tests {
 
     #[test]
     fn debug_shows_no_secret() {
-        let keys = OssKeys::new(
-            "STS.id",
-            Secret::new("s3cr3t-value"),
-            Some(Secret::new("CAIS+token==")),
-        );
+        let keys = SigningKey::new("STS.id", Secret::new("s3cr3t-value"))
+            .with_token(Some(Secret::new("CAIS+token==")));
         let headers = [("x-oss-meta-note", "CAIS+token==")];
         let request = SignableRequest {
             method: "PUT",

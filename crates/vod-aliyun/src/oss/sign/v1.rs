@@ -20,8 +20,8 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use time::OffsetDateTime;
 
-use super::{SECURITY_TOKEN_HEADER, SignableRequest, SignedRequest, http_date};
-use crate::oss::OssKeys;
+use super::{SECURITY_TOKEN_HEADER, SignableRequest, http_date};
+use vod_core::raw::{SignedParts, SigningKey};
 
 /// Query names V1 signs (OSS "sub-resources"), as oss2 2.19.1 lists them.
 pub const SUB_RESOURCES: &[&str] = &[
@@ -196,14 +196,14 @@ pub fn signature(string_to_sign: &str, access_key_secret: &str) -> String {
 
 /// Signs `request` at `now`: adds `x-oss-security-token` (STS keys), `date` and
 /// `authorization`.
-pub fn sign(request: &SignableRequest<'_>, keys: &OssKeys, now: OffsetDateTime) -> SignedRequest {
+pub fn sign(request: &SignableRequest<'_>, keys: &SigningKey, now: OffsetDateTime) -> SignedParts {
     let date = http_date(now);
-    let token = keys.security_token.as_ref().map(|t| t.expose());
+    let token = keys.token.as_ref().map(|t| t.expose());
     let string_to_sign = string_to_sign(request, &date, token);
     let authorization = format!(
         "OSS {}:{}",
-        keys.access_key_id,
-        signature(&string_to_sign, keys.access_key_secret.expose())
+        keys.id,
+        signature(&string_to_sign, keys.secret.expose())
     );
     let mut headers = Vec::with_capacity(3);
     if let Some(token) = token {
@@ -211,8 +211,9 @@ pub fn sign(request: &SignableRequest<'_>, keys: &OssKeys, now: OffsetDateTime) 
     }
     headers.push(("date", date));
     headers.push(("authorization", authorization));
-    SignedRequest {
+    SignedParts {
         headers,
+        query: Vec::new(),
         string_to_sign,
         canonical_request: None,
     }

@@ -26,9 +26,9 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{SECURITY_TOKEN_HEADER, SignableRequest, SignedRequest, iso8601_basic};
-use crate::oss::OssKeys;
+use super::{SECURITY_TOKEN_HEADER, SignableRequest, iso8601_basic};
 use crate::sign::encode::encode_into;
+use vod_core::raw::{SignedParts, SigningKey};
 
 /// The algorithm name that starts the string to sign and the `Authorization` value.
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
@@ -161,13 +161,13 @@ pub fn signature(string_to_sign: &str, secret: &str, date: &str, region: &str) -
 /// `x-oss-date`, `x-oss-content-sha256` and `authorization`. No `Date` header, as oss2.
 pub fn sign(
     request: &SignableRequest<'_>,
-    keys: &OssKeys,
+    keys: &SigningKey,
     region: &str,
     now: OffsetDateTime,
-) -> SignedRequest {
+) -> SignedParts {
     let datetime = iso8601_basic(now);
     let date = &datetime[..8];
-    let token = keys.security_token.as_ref().map(|t| t.expose());
+    let token = keys.token.as_ref().map(|t| t.expose());
     let payload = request.payload.as_str();
     let mut added: Vec<(&str, &str)> = Vec::with_capacity(3);
     if let Some(token) = token {
@@ -178,15 +178,10 @@ pub fn sign(
 
     let canonical = canonical_request(request, &added);
     let string_to_sign = string_to_sign(&canonical, &datetime, region);
-    let sig = signature(
-        &string_to_sign,
-        keys.access_key_secret.expose(),
-        date,
-        region,
-    );
+    let sig = signature(&string_to_sign, keys.secret.expose(), date, region);
     let mut authorization = format!(
         "{ALGORITHM} Credential={}/{}, Signature={sig}",
-        keys.access_key_id,
+        keys.id,
         scope(date, region)
     );
     let additional = additional_headers(request.additional_headers);
@@ -202,8 +197,9 @@ pub fn sign(
     headers.push(("x-oss-date", datetime.clone()));
     headers.push(("x-oss-content-sha256", payload.to_owned()));
     headers.push(("authorization", authorization));
-    SignedRequest {
+    SignedParts {
         headers,
+        query: Vec::new(),
         string_to_sign,
         canonical_request: Some(canonical),
     }

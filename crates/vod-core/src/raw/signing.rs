@@ -17,7 +17,8 @@ use crate::Secret;
 /// secret cannot be swapped silently. Its `Debug` shows the id only.
 ///
 /// ```
-/// use vod_core::{Secret, SigningKey};
+/// use vod_core::raw::SigningKey;
+/// use vod_core::Secret;
 /// let key = SigningKey::new("STS.id", "s3cr3t").with_token(Some(Secret::new("CAIS-token")));
 /// assert_eq!(key.id, "STS.id");
 /// let shown = format!("{key:?}");
@@ -79,6 +80,11 @@ pub struct SignedParts {
     pub query: Vec<(&'static str, String)>,
     /// The string the signature was computed over.
     pub string_to_sign: String,
+    /// The canonical request the string to sign digests, for signers that keep it (ACS3, OSS
+    /// V4): a vendor that rejects a signature may quote its own, and the two show which line
+    /// differs. `None` for signers without one (RPC, OSS V1) or that stream it into a hash
+    /// (Wangsu). Like the string to sign, it may hold a security token: redact before showing.
+    pub canonical_request: Option<String>,
 }
 
 impl SignedParts {
@@ -129,6 +135,7 @@ mod tests {
             )],
             query: vec![("SecurityToken", "CAIS-tok".into())],
             string_to_sign: "POST&%2F&x".into(),
+            canonical_request: Some("POST\n/\nx-acs-security-token:CAIS-tok".into()),
         };
         let shown = format!("{key:?} {parts:?}");
         for secret in ["s3cr3t", "CAIS-tok", "abc123", "POST&"] {

@@ -71,7 +71,8 @@ pub fn file_stem(file_name: &str) -> &str {
 /// or start with an entry ending in `.` (`"aliyun."` for every Aliyun option).
 ///
 /// ```
-/// use vod_core::{UploadRequest, validate::ignored_fields};
+/// use vod_core::raw::validate::ignored_fields;
+/// use vod_core::UploadRequest;
 /// let req = UploadRequest::new("a.mp4").title("T").resume_id("r");
 /// assert_eq!(ignored_fields(&req, &["resume_id", "overwrite", "wangsu."]), ["resume_id"]);
 /// ```

@@ -52,7 +52,7 @@ impl std::error::Error for ImplausibleExpiry {}
 /// `field` names where the vendor's answer gave it, for the error.
 ///
 /// ```
-/// use vod_core::expiry::plausible;
+/// use vod_core::raw::expiry::plausible;
 /// use vod_core::time::{Duration, macros::datetime};
 ///
 /// let issued = datetime!(2024-01-02 03:04:05 UTC);

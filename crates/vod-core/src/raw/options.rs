@@ -9,8 +9,9 @@
 use std::sync::Arc;
 
 use crate::config::HttpConfig;
-use crate::transport::Transport;
-use crate::{Clock, NonceSource, Result};
+use crate::raw::transport::Transport;
+use crate::raw::{HttpClient, NonceSource};
+use crate::{Clock, Result};
 
 /// HTTP settings, clock, nonces and HTTP client of one provider. Unset parts take the defaults:
 /// [`HttpConfig::default`], the system clock, random nonces, a client built from the timeouts.
@@ -19,7 +20,7 @@ pub struct ClientOptions {
     http: HttpConfig,
     clock: Option<Arc<dyn Clock>>,
     nonces: Option<Arc<dyn NonceSource>>,
-    client: Option<reqwest::Client>,
+    client: Option<Arc<dyn HttpClient>>,
 }
 
 impl ClientOptions {
@@ -47,7 +48,7 @@ impl ClientOptions {
     }
 
     /// Sends through `client` (its own timeouts, proxies and TLS settings then apply).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
         self.client = Some(client);
         self
     }
@@ -62,7 +63,7 @@ impl ClientOptions {
             transport = transport.with_nonces(Arc::clone(nonces));
         }
         if let Some(client) = &self.client {
-            transport = transport.with_client(client.clone());
+            transport = transport.with_client(Arc::clone(client));
         }
         Ok(transport)
     }
@@ -73,7 +74,7 @@ impl ClientOptions {
 /// provider builder has the same four setters with the same docs.
 ///
 /// ```
-/// use vod_core::ClientOptions;
+/// use vod_core::raw::ClientOptions;
 ///
 /// #[derive(Default)]
 /// pub struct MyProviderBuilder {
@@ -104,13 +105,17 @@ macro_rules! client_options_setters {
         }
 
         /// Takes nonces from `nonces` instead of random UUIDs.
-        pub fn nonces(mut self, nonces: ::std::sync::Arc<dyn $crate::NonceSource>) -> Self {
+        pub fn nonces(mut self, nonces: ::std::sync::Arc<dyn $crate::raw::NonceSource>) -> Self {
             self.$field = self.$field.nonces(nonces);
             self
         }
 
-        /// Sends through `client` (its own timeouts, proxies and TLS settings then apply).
-        pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
+        /// Sends through `client` (its own timeouts, proxies and TLS settings then apply); see
+        /// `vod_core::raw::HttpClient` for a client of your own.
+        pub fn http_client(
+            mut self,
+            client: ::std::sync::Arc<dyn $crate::raw::HttpClient>,
+        ) -> Self {
             self.$field = self.$field.http_client(client);
             self
         }

@@ -14,16 +14,16 @@
 //! - the caller's own secret values, raw, percent-encoded once (as in a URL) and twice (as in an
 //!   RPC string to sign), and also when the text ends in the middle of one.
 //!
-//! The adapter builds one, hands it to its [`Transport`](crate::transport::Transport), and every
-//! [`Response`](crate::transport::Response) applies it in
-//! [`excerpt`](crate::transport::Response::excerpt), [`invalid`](crate::transport::Response::invalid)
-//! and [`unreadable`](crate::transport::Response::unreadable); other vendor text goes through
+//! The adapter builds one, hands it to its [`Transport`](crate::raw::transport::Transport), and every
+//! [`Response`](crate::raw::transport::Response) applies it in
+//! [`excerpt`](crate::raw::transport::Response::excerpt), [`invalid`](crate::raw::transport::Response::invalid)
+//! and [`unreadable`](crate::raw::transport::Response::unreadable); other vendor text goes through
 //! [`Redactor::scrub`].
 
 use std::fmt::{self, Write as _};
 
+use crate::raw::text::one_line;
 use crate::secret::REDACTED;
-use crate::text::one_line;
 
 /// How many characters of an unreadable body an error quotes.
 pub const EXCERPT_CHARS: usize = 160;
@@ -35,7 +35,7 @@ const MIN_PARTIAL: usize = 8;
 /// What to remove from vendor text before an error quotes it. `Debug` shows no value.
 ///
 /// ```
-/// use vod_core::redact::Redactor;
+/// use vod_core::raw::redact::Redactor;
 ///
 /// let redactor = Redactor::new()
 ///     .fields(&["uploadToken"])

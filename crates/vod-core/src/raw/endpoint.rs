@@ -19,7 +19,7 @@ use crate::{Error, Result};
 /// A vendor API base URL: scheme, host, optional port and path, checked once when configured.
 ///
 /// ```
-/// use vod_core::endpoint::Endpoint;
+/// use vod_core::raw::endpoint::Endpoint;
 ///
 /// let e = Endpoint::parse("aliyun.endpoint", "http://127.0.0.1:8080/aliyun/", "https://vod.cn-shanghai.aliyuncs.com")?;
 /// assert_eq!(e.as_str(), "http://127.0.0.1:8080/aliyun/");
@@ -37,6 +37,7 @@ use crate::{Error, Result};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    // Parsed by reqwest's URL type, which stays private: the accessors give text.
     url: reqwest::Url,
     host: String,
 }
@@ -76,12 +77,8 @@ impl Endpoint {
         Ok(Self { url, host })
     }
 
-    /// The URL, normalised (`https://vod.cn-shanghai.aliyuncs.com/`).
-    pub fn url(&self) -> &reqwest::Url {
-        &self.url
-    }
-
-    /// The URL as text, without query: requests append their own.
+    /// The URL as text, normalised (`https://vod.cn-shanghai.aliyuncs.com/`), without query:
+    /// requests append their own.
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }
@@ -125,7 +122,7 @@ impl fmt::Display for Endpoint {
 /// there is no `://` (vendors that leave it off mean HTTPS); surrounding whitespace goes.
 ///
 /// ```
-/// use vod_core::endpoint::with_scheme;
+/// use vod_core::raw::endpoint::with_scheme;
 /// assert_eq!(with_scheme(" upload.example.com "), "https://upload.example.com");
 /// assert_eq!(with_scheme("http://127.0.0.1:9/"), "http://127.0.0.1:9/");
 /// ```

@@ -16,7 +16,7 @@ pub const VENDOR_MESSAGE_CHARS: usize = 300;
 /// scalar values, so a cut never splits one.
 ///
 /// ```
-/// use vod_core::text::one_line;
+/// use vod_core::raw::text::one_line;
 /// assert_eq!(one_line("bad\nparam\t", 300), "bad param ");
 /// assert_eq!(one_line("abcdef", 3), "abc...");
 /// assert_eq!(one_line("abc", 3), "abc");
@@ -41,7 +41,7 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
 /// Wangsu upload token): nothing is lost by being lenient there.
 ///
 /// ```
-/// use vod_core::text::decode_base64_lenient;
+/// use vod_core::raw::text::decode_base64_lenient;
 /// assert_eq!(decode_base64_lenient("aGk/Pz4=").as_deref(), Some(&b"hi??>"[..]));
 /// assert_eq!(decode_base64_lenient("aGk_Pz4").as_deref(), Some(&b"hi??>"[..]));
 /// assert_eq!(decode_base64_lenient("aGk/\nPz4").as_deref(), Some(&b"hi??>"[..]));

@@ -26,11 +26,11 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::config::HttpConfig;
-use crate::redact::Redactor;
-use crate::{
-    Clock, Error, ErrorKind, NonceSource, RandomNonce, Result, SkewCorrectedClock, SystemClock,
-    VendorDetail,
-};
+use crate::raw::http_client::{HttpClient, HttpError, HttpFailure};
+use crate::raw::redact::Redactor;
+use crate::raw::reqwest_client::ReqwestClient;
+use crate::raw::{NonceSource, RandomNonce, SkewCorrectedClock};
+use crate::{Clock, Error, ErrorKind, Result, SystemClock, VendorDetail};
 
 /// The most bytes read from a vendor answer; credential answers are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -79,7 +79,7 @@ pub struct Attempt {
 #[derive(Clone)]
 pub struct Outgoing {
     /// The HTTP method.
-    pub method: reqwest::Method,
+    pub method: http::Method,
     /// The full URL, query included.
     pub url: String,
     /// Headers to send, exactly as signed.
@@ -106,8 +106,8 @@ impl std::fmt::Debug for Outgoing {
 ///
 /// ```
 /// use vod_core::ErrorKind;
-/// use vod_core::redact::Redactor;
-/// use vod_core::transport::Response;
+/// use vod_core::raw::redact::Redactor;
+/// use vod_core::raw::transport::Response;
 ///
 /// let body = br#"<html>502 Bad Gateway, token "CAIS+sts/token=="</html>"#.to_vec();
 /// let response = Response::new(502, Default::default(), body)
@@ -124,7 +124,7 @@ pub struct Response {
     /// The HTTP status.
     pub status: u16,
     /// The response headers.
-    pub headers: reqwest::header::HeaderMap,
+    pub headers: http::HeaderMap,
     /// The body (at most [`MAX_BODY_BYTES`]).
     pub body: Vec<u8>,
     /// The time the base clock read when the answer arrived.
@@ -146,7 +146,7 @@ impl std::fmt::Debug for Response {
 impl Response {
     /// An answer that arrived now (by the system clock) and redacts nothing: for tests and custom
     /// transports. Add the provider's rules with [`Response::with_redactor`].
-    pub fn new(status: u16, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> Self {
+    pub fn new(status: u16, headers: http::HeaderMap, body: Vec<u8>) -> Self {
         Self {
             status,
             headers,
@@ -211,7 +211,7 @@ impl Response {
 #[derive(Debug, Clone)]
 pub struct Transport {
     provider: &'static str,
-    client: reqwest::Client,
+    client: Arc<dyn HttpClient>,
     clock: SkewCorrectedClock,
     nonces: Arc<dyn NonceSource>,
     request_id_headers: &'static [&'static str],
@@ -222,20 +222,9 @@ impl Transport {
     /// A transport for `provider` with timeouts from `http`, the system clock and random nonces.
     pub fn new(provider: &'static str, http: &HttpConfig) -> Result<Self> {
         http.validate()?;
-        let client = reqwest::Client::builder()
-            .timeout(http.timeout())
-            .connect_timeout(http.connect_timeout())
-            .user_agent(concat!("vod-rs/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("cannot build the HTTP client: {}", e.without_url()),
-                )
-            })?;
         Ok(Self {
             provider,
-            client,
+            client: Arc::new(ReqwestClient::new(http)?),
             clock: SkewCorrectedClock::new(Arc::new(SystemClock)),
             nonces: Arc::new(RandomNonce),
             request_id_headers: &[],
@@ -244,7 +233,7 @@ impl Transport {
     }
 
     /// Uses `client` for HTTP (its own timeouts then apply).
-    pub fn with_client(mut self, client: reqwest::Client) -> Self {
+    pub fn with_client(mut self, client: Arc<dyn HttpClient>) -> Self {
         self.client = client;
         self
     }
@@ -390,55 +379,58 @@ impl Transport {
     }
 
     async fn send(&self, outgoing: Outgoing) -> Result<Response> {
-        let mut request = self.client.request(outgoing.method, &outgoing.url);
+        let mut request = http::Request::builder()
+            .method(outgoing.method)
+            .uri(outgoing.url);
         for (name, value) in outgoing.headers {
             request = request.header(name, value);
         }
-        let mut response = request
+        // The builder's error names no URL: an invalid URI or header is a build failure.
+        let request = request
             .body(outgoing.body)
-            .send()
+            .map_err(|e| transport_error(HttpError::new(HttpFailure::Build, e)))?;
+        let answer = self
+            .client
+            .send(request, MAX_BODY_BYTES)
             .await
-            .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(Error::invalid_response(
-                    status,
+            .map_err(|e| match e.failure() {
+                HttpFailure::TooLarge { status, head } => Error::invalid_response(
+                    *status,
                     format!("answer larger than {MAX_BODY_BYTES} bytes"),
-                    &self.redactor.excerpt(&body),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+                    &self.redactor.excerpt(head),
+                ),
+                _ => transport_error(e),
+            })?;
+        let (parts, body) = answer.into_parts();
         Ok(Response {
-            status,
-            headers,
-            body,
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: Vec::from(body),
             received_at: self.clock.base_now(),
             redactor: Arc::clone(&self.redactor),
         })
     }
 }
 
-/// Maps a reqwest failure to a kind, dropping the URL (it may carry a security token). Only a
-/// failure to connect proves the request never left; any other is outcome-unknown.
-fn transport_error(err: reqwest::Error) -> Error {
-    let err = err.without_url();
-    let sent = !err.is_connect() && !err.is_builder();
-    let kind = if err.is_timeout() {
-        ErrorKind::Timeout
-    } else if err.is_builder() {
-        ErrorKind::Config
-    } else {
-        ErrorKind::Network
-    };
-    let what = match kind {
-        ErrorKind::Timeout => "no answer within the configured timeout",
-        ErrorKind::Config => "cannot build the request (check the endpoint URL)",
-        _ if err.is_connect() => "cannot connect to the vendor",
-        _ => "the connection failed before a whole answer arrived",
+/// Maps a failed exchange to a kind. Only a failure before sending (to build the request, to
+/// connect) proves the request never left; any other is outcome-unknown.
+fn transport_error(err: HttpError) -> Error {
+    let failure = err.failure();
+    let sent = failure.was_sent();
+    let (kind, what) = match failure {
+        HttpFailure::Timeout | HttpFailure::ConnectTimeout => (
+            ErrorKind::Timeout,
+            "no answer within the configured timeout",
+        ),
+        HttpFailure::Build => (
+            ErrorKind::Config,
+            "cannot build the request (check the endpoint URL)",
+        ),
+        HttpFailure::Connect => (ErrorKind::Network, "cannot connect to the vendor"),
+        _ => (
+            ErrorKind::Network,
+            "the connection failed before a whole answer arrived",
+        ),
     };
     // The innermost cause says what happened ("Connection refused (os error 111)"); the layers
     // above it only say where ("client error (Connect)").
@@ -472,7 +464,7 @@ mod tests {
     #[test]
     fn debug_of_requests_and_answers_shows_no_secret() {
         let out = Outgoing {
-            method: reqwest::Method::POST,
+            method: http::Method::POST,
             url: "http://h/?SecurityToken=CAIStoken&Signature=sig".into(),
             headers: vec![("x-acs-security-token", "CAIStoken".into())],
             body: bytes::Bytes::from_static(b"{\"secret\":\"s3cr3t\"}"),
@@ -485,7 +477,7 @@ mod tests {
         assert!(text.contains("x-acs-security-token"), "{text}");
         let resp = Response::new(
             200,
-            reqwest::header::HeaderMap::new(),
+            http::HeaderMap::new(),
             br#"{"UploadAuth":"eyJTZWNyZXQi"}"#.to_vec(),
         );
         let text = format!("{resp:?}");
@@ -497,5 +489,142 @@ mod tests {
         let t = parse_http_date("Sat, 21 Nov 2026 04:28:17 GMT").unwrap();
         assert_eq!(t, time::macros::datetime!(2026-11-21 04:28:17 UTC));
         assert!(parse_http_date("yesterday").is_none());
+    }
+
+    /// An app's own client: answers from a script, records what it was sent.
+    #[derive(Debug)]
+    struct Scripted {
+        answer: fn() -> std::result::Result<http::Response<bytes::Bytes>, HttpError>,
+        seen: std::sync::Mutex<Vec<Seen>>,
+    }
+
+    /// Method, URI, the `x-test` header and the body limit of one request sent.
+    type Seen = (http::Method, String, Option<String>, usize);
+
+    #[async_trait::async_trait]
+    impl HttpClient for Scripted {
+        async fn send(
+            &self,
+            request: http::Request<bytes::Bytes>,
+            max_body: usize,
+        ) -> std::result::Result<http::Response<bytes::Bytes>, HttpError> {
+            let header = request
+                .headers()
+                .get("x-test")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let entry = (
+                request.method().clone(),
+                request.uri().to_string(),
+                header,
+                max_body,
+            );
+            self.seen.lock().unwrap().push(entry);
+            (self.answer)()
+        }
+    }
+
+    async fn call_through(
+        answer: fn() -> std::result::Result<http::Response<bytes::Bytes>, HttpError>,
+    ) -> (Result<(u16, Vec<u8>)>, Arc<Scripted>) {
+        let client = Arc::new(Scripted {
+            answer,
+            seen: Default::default(),
+        });
+        let transport = Transport::new("test", &HttpConfig::default())
+            .unwrap()
+            .with_client(client.clone());
+        let result = transport
+            .call(
+                "op",
+                |_| {
+                    let out = Outgoing {
+                        method: http::Method::PUT,
+                        url: "http://vendor.test/a?b=c".into(),
+                        headers: vec![("x-test", "1".into())],
+                        body: bytes::Bytes::from_static(b"body"),
+                    };
+                    Ok((out, ()))
+                },
+                |r, _| Ok((r.status, r.body.clone())),
+            )
+            .await;
+        (result, client)
+    }
+
+    #[tokio::test]
+    async fn a_custom_client_sends_the_request_and_its_failures_keep_their_meaning() {
+        let (result, client) = call_through(|| {
+            let mut answer = http::Response::new(bytes::Bytes::from_static(b"ok"));
+            *answer.status_mut() = http::StatusCode::CREATED;
+            Ok(answer)
+        })
+        .await;
+        assert_eq!(result.unwrap(), (201, b"ok".to_vec()));
+        let seen = client.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [(
+                http::Method::PUT,
+                "http://vendor.test/a?b=c".to_owned(),
+                Some("1".to_owned()),
+                MAX_BODY_BYTES
+            )]
+        );
+
+        let refused = || Err(HttpError::new(HttpFailure::Connect, "connection refused"));
+        let err = call_through(refused).await.0.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network);
+        assert!(!err.is_outcome_unknown(), "never sent: {err}");
+        assert!(err.message().contains("connection refused"), "{err}");
+
+        let slow = || Err(HttpError::new(HttpFailure::Timeout, "deadline"));
+        let err = call_through(slow).await.0.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert!(err.is_outcome_unknown(), "sent: {err}");
+
+        let cut = || Err(HttpError::new(HttpFailure::Interrupted, "reset"));
+        let err = call_through(cut).await.0.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network);
+        assert!(err.is_outcome_unknown(), "sent: {err}");
+
+        let huge = || {
+            Err(HttpError::too_large(
+                200,
+                bytes::Bytes::from_static(b"<html"),
+            ))
+        };
+        let err = call_through(huge).await.0.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert!(err.message().contains("<html"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_request_the_http_types_refuse_is_a_config_error_never_sent() {
+        let client = Arc::new(Scripted {
+            answer: || unreachable!("an invalid request is never sent"),
+            seen: Default::default(),
+        });
+        let transport = Transport::new("test", &HttpConfig::default())
+            .unwrap()
+            .with_client(client.clone());
+        let err = transport
+            .call(
+                "op",
+                |_| {
+                    let out = Outgoing {
+                        method: http::Method::GET,
+                        url: "http://vendor.test/a b".into(),
+                        headers: vec![],
+                        body: bytes::Bytes::new(),
+                    };
+                    Ok((out, ()))
+                },
+                |_, _| Ok(()),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(!err.is_outcome_unknown());
+        assert!(client.seen.lock().unwrap().is_empty());
     }
 }

@@ -39,7 +39,8 @@ impl Clock for FixedClock {
 /// The system clock shifted by a fixed offset: a machine whose clock is wrong.
 ///
 /// ```
-/// use vod_core::{Clock, OffsetClock};
+/// use vod_core::raw::OffsetClock;
+/// use vod_core::Clock;
 /// let late = OffsetClock::new(time::Duration::minutes(-20));
 /// assert!(late.now() < time::OffsetDateTime::now_utc());
 /// ```
