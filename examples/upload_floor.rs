@@ -34,7 +34,8 @@ use time::OffsetDateTime;
 use tokio_util::io::ReaderStream;
 use vod::Secret;
 use vod::aliyun::oss::ops::{calls, content_type_for};
-use vod::aliyun::oss::{Bytes, ObjectLocation, OssClient, OssKeys, OssSignature};
+use vod::aliyun::oss::{Bytes, ObjectLocation, OssClient, OssSignature};
+use vod::raw::SigningKey;
 
 /// Bytes read from disk per chunk of the body.
 const CHUNK: usize = 1 << 20;
@@ -77,11 +78,8 @@ async fn run() -> Result<String, String> {
     // Everything but the transfer happens here, before the timer.
     let location = ObjectLocation::new(&job.endpoint, &job.bucket, &job.key, job.region.clone())
         .map_err(|e| e.to_string())?;
-    let keys = OssKeys::new(
-        job.access_key_id.clone(),
-        Secret::new(job.access_key_secret.clone()),
-        job.security_token.clone().map(Secret::new),
-    );
+    let keys = SigningKey::new(job.access_key_id.clone(), job.access_key_secret.clone())
+        .with_token(job.security_token.clone().map(Secret::new));
     let oss = OssClient::from_http(&vod::HttpConfig::default())
         .map_err(|e| e.to_string())?
         .with_signature(OssSignature::V4);
