@@ -37,6 +37,7 @@ import http.client
 import importlib.metadata
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -46,8 +47,6 @@ import urllib.parse
 
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.auth.composer import rpc_signature_composer
-from aliyunsdkcore.auth.credentials import StsTokenCredential
-from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.utils import parameter_helper
 from aliyunsdkvod.request.v20170321.CreateUploadVideoRequest import CreateUploadVideoRequest
 from aliyunsdkvod.request.v20170321.RefreshUploadVideoRequest import RefreshUploadVideoRequest
@@ -56,14 +55,16 @@ from alibabacloud_tea_openapi.utils import Utils as OpenApiUtils
 from alibabacloud_vod20170321 import models as vod_models
 from alibabacloud_vod20170321.client import Client as VodClient
 from darabonba.core import DaraCore
-import wangsu.common.auth.AkSkAuth as aksk_module
 from wangsu.common.auth.AkSkAuth import AkSkAuth
-from wangsu.common.auth.AkSkConfig import AkSkConfig
-from wangsu.common.Constant.Constant import Constant as WangsuConstant
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vendor_sdk import (  # noqa: E402 - the path above first
+    UPLOAD_TOKEN_PATH, VARIANTS, Endpoint, acs_client, classic_request, json_or_none, parse_key,
+    wangsu_config, wangsu_variant,
+)
 
 API_VERSION = "2017-03-21"
 ACS3 = "ACS3-HMAC-SHA256"
-UPLOAD_TOKEN_PATH = "/vod/videoManage/getUploadToken"
 
 # Aliyun: 15-minute timestamp window (vendor notes). Wangsu: 5 minutes. Shift well past both.
 ALIYUN_SHIFT = datetime.timedelta(minutes=20)
@@ -132,15 +133,6 @@ check = CHECKS.check
 # Helpers
 
 
-class Endpoint:
-    def __init__(self, url):
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme != "http" or not parsed.hostname or not parsed.port:
-            raise SystemExit(f"expected http://HOST:PORT, got {url!r}")
-        self.host, self.port = parsed.hostname, parsed.port
-        self.netloc = f"{self.host}:{self.port}"
-
-
 def send(endpoint, method, target, headers, body=b""):
     """Sends exactly these headers (Host included) and body; returns (status, headers, body)."""
     conn = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=15)
@@ -158,13 +150,6 @@ def send(endpoint, method, target, headers, body=b""):
         return response.status, response.headers, response.read()
     finally:
         conn.close()
-
-
-def json_or_none(data):
-    try:
-        return json.loads(data)
-    except (ValueError, TypeError):
-        return None
 
 
 def encode_query(pairs):
@@ -259,22 +244,6 @@ def check_refresh(name, created, refreshed):
 
 # ---------------------------------------------------------------------------------------------
 # Aliyun RPC through the classic SDK (aliyunsdkcore + aliyunsdkvod)
-
-
-def acs_client(key):
-    if key.get("token"):
-        credential = StsTokenCredential(key["id"], key["secret"], key["token"])
-        return AcsClient(credential=credential, region_id="cn-shanghai", auto_retry=False, timeout=15)
-    return AcsClient(key["id"], key["secret"], "cn-shanghai", auto_retry=False, timeout=15)
-
-
-def classic_request(request, endpoint, method):
-    # The SDK resolves vod.{region}.aliyuncs.com unless the request names its endpoint; port and
-    # scheme follow from the endpoint text ("host:port") and the request's protocol.
-    request.set_endpoint(endpoint.netloc)
-    request.set_protocol_type("http")
-    request.set_method(method)
-    return request
 
 
 def aliyun_rpc_classic(endpoint, key, sts_key):
@@ -620,41 +589,6 @@ def aliyun_acs3_tamper(endpoint, key, label):
 # ---------------------------------------------------------------------------------------------
 # Wangsu WS3 and CNC through wangsu-sdk-python's AkSkAuth
 
-VARIANTS = {
-    # algorithm: (access key header, timestamp header, request id header)
-    "WS3-HMAC-SHA256": ("X-WS-AccessKey", "X-WS-Timestamp", "X-WS-RequestId"),
-    "CNC-HMAC-SHA256": ("x-cnc-accessKey", "x-cnc-timestamp", "x-cnc-request-id"),
-}
-
-
-@contextlib.contextmanager
-def wangsu_variant(algorithm, timestamp=None):
-    """The SDK reads its algorithm and header names from Constant when it signs (it ships with
-    CNC only), and its clock from `time.time` in the AkSkAuth module; both are set here. Its
-    requests always go to https://; the emulator speaks http."""
-    names = ("HEAD_SIGN_ALGORITHM", "HEAD_SIGN_ACCESS_KEY", "HEAD_SIGN_TIMESTAMP", "HTTPS_REQUEST_PREFIX")
-    saved = [getattr(WangsuConstant, n) for n in names] + [aksk_module.time]
-    access_header, timestamp_header, _ = VARIANTS[algorithm]
-    for n, v in zip(names, (algorithm, access_header, timestamp_header, "http://")):
-        setattr(WangsuConstant, n, v)
-    if timestamp is not None:
-        aksk_module.time = types.SimpleNamespace(time=lambda: timestamp)
-    try:
-        yield
-    finally:
-        for n, v in zip(names, saved):
-            setattr(WangsuConstant, n, v)
-        aksk_module.time = saved[-1]
-
-
-def wangsu_config(endpoint, key, method="POST", uri=UPLOAD_TOKEN_PATH):
-    config = AkSkConfig()
-    config.access_key, config.secret_key = key["id"], key["secret"]
-    config.end_point = endpoint.netloc
-    config.uri, config.method = uri, method
-    return config
-
-
 def wangsu_signed(endpoint, key, algorithm, body, secret=None, timestamp=None, method="POST", uri=UPLOAD_TOKEN_PATH):
     """The SDK's request message for `body`, with the headers its invoke path sets and signs."""
     with wangsu_variant(algorithm, timestamp):
@@ -807,13 +741,6 @@ def wangsu_tamper(endpoint, key):
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def parse_key(text, with_token):
-    parts = text.split(":", 2)
-    if len(parts) != (3 if with_token else 2) or not all(parts):
-        raise argparse.ArgumentTypeError(f"expected AK:SECRET{':TOKEN' if with_token else ''}")
-    return {"id": parts[0], "secret": parts[1], "token": parts[2] if with_token else None}
 
 
 def main():

@@ -3,7 +3,8 @@
 
 Run by scripts/crosscheck-storage-sdk.sh, which starts the emulator (short --sts-ttl and
 --token-ttl) and a throwaway virtualenv holding oss2, wcs-python3-sdk and the VOD SDKs that
-scripts/crosscheck/emulator_sdk.py uses (its helpers are reused here).
+scripts/crosscheck/emulator_sdk.py uses (its checks and the helpers in scripts/lib/vendor_sdk.py
+are reused here).
 
 What is checked:
 - Aliyun: CreateUploadVideo with the official classic VOD SDK, then oss2 `put_object` and
@@ -21,28 +22,26 @@ Prints one line per check and finally `N passed, M failed`; exits 1 when any che
 """
 
 import argparse
-import base64
-import hashlib
 import importlib.metadata
-import json
 import logging
 import os
 import sys
 import tempfile
 import time
-import urllib.request
 
 import oss2
 from wcs.commons.config import Config as WcsConfig
 from wcs.services.multipartupload import MultipartUpload
 from wcs.services.simpleupload import SimpleUpload
 
-import emulator_sdk as base
-from aliyunsdkvod.request.v20170321.CreateUploadVideoRequest import CreateUploadVideoRequest
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import emulator_sdk as base  # noqa: E402 - the path above first
+from vendor_sdk import (  # noqa: E402
+    REGION, create_upload_video, md5_of, oss_bucket, posted, stored, wangsu_token, wcs_hash,
+)
 
 check = base.check
 CHECKS = base.CHECKS
-REGION = "cn-shanghai"
 KIB = 1024
 MIB = 1024 * 1024
 
@@ -52,55 +51,6 @@ def file_of(directory, name, size, seed):
     with open(path, "wb") as f:
         f.write(bytes((i * 31 + seed) % 256 for i in range(size)))
     return path
-
-
-def md5_of(path):
-    with open(path, "rb") as f:
-        return hashlib.md5(f.read()).hexdigest()
-
-
-def wcs_hash(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    blocks = [hashlib.sha1(data[i:i + 4 * MIB]).digest() for i in range(0, max(len(data), 1), 4 * MIB)]
-    if len(blocks) == 1:
-        raw = b"\x16" + blocks[0]
-    else:
-        raw = b"\x96" + hashlib.sha1(b"".join(blocks)).digest()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def stored(admin_url, key):
-    with urllib.request.urlopen(admin_url + "/__emulator/storage", timeout=10) as response:
-        listing = json.load(response)
-    return next((o for o in listing if o["key"] == key), None)
-
-
-def posted(result):
-    """wcs-python3-sdk answers (status, text, headers), (status, text) or (-1, exception);
-    MultipartUpload's text is already a dict. Returns (status, answer dict, text)."""
-    result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-    code = result[0] if result else None
-    body = result[1] if len(result) > 1 else ""
-    answer = body if isinstance(body, dict) else (base.json_or_none(str(body)) or {})
-    return code, answer, str(body)
-
-
-def create_upload_video(aliyun, key, file_name):
-    """CreateUploadVideo through the official classic SDK; the decoded address and auth."""
-    client = base.acs_client(key)
-    request = base.classic_request(CreateUploadVideoRequest(), aliyun, "POST")
-    request.set_Title("storage crosscheck")
-    request.set_FileName(file_name)
-    body = json.loads(client.do_action_with_exception(request))
-    decode = lambda field: json.loads(base64.b64decode(body[field]))  # noqa: E731
-    return decode("UploadAddress"), decode("UploadAuth")
-
-
-def oss_bucket(address, auth, version, secret=None):
-    sts = oss2.StsAuth(auth["AccessKeyId"], secret or auth["AccessKeySecret"], auth["SecurityToken"],
-                       auth_version=version)
-    return oss2.Bucket(sts, address["Endpoint"], address["Bucket"], region=auth.get("Region", REGION))
 
 
 def oss_error(fn):
@@ -115,7 +65,7 @@ def aliyun_uploads(aliyun, key, admin, work):
     for version, label in ((oss2.AUTH_VERSION_1, "v1"), (oss2.AUTH_VERSION_4, "v4")):
         for size in (0, 1, 300 * KIB + 5):
             path = file_of(work, f"put-{label}-{size}.mp4", size, size % 7)
-            address, auth = create_upload_video(aliyun, key, os.path.basename(path))
+            address, auth, _ = create_upload_video(aliyun, key, os.path.basename(path))
             bucket = oss_bucket(address, auth, version)
             with open(path, "rb") as f:
                 result = bucket.put_object(address["FileName"], f)
@@ -127,7 +77,7 @@ def aliyun_uploads(aliyun, key, admin, work):
                   and obj["size"] == size, str(obj))
 
         path = file_of(work, f"multi-{label}.mp4", 1 * MIB + 3 * KIB + 1, 3)
-        address, auth = create_upload_video(aliyun, key, os.path.basename(path))
+        address, auth, _ = create_upload_video(aliyun, key, os.path.basename(path))
         bucket = oss_bucket(address, auth, version)
         store = oss2.ResumableStore(root=os.path.join(work, "oss-checkpoints"))
         result = oss2.resumable_upload(bucket, address["FileName"], path, store=store,
@@ -147,13 +97,6 @@ def aliyun_uploads(aliyun, key, admin, work):
         status, code = oss_error(lambda: bucket.put_object("sv/someone/else.mp4", data))
         check(f"oss2 {label} another object key: 403 AccessDenied", (status, code) == (403, "AccessDenied"),
               f"{status} {code}")
-
-
-def wangsu_token(wangsu, key, name):
-    body = json.dumps({"originFileName": name})
-    with base.wangsu_variant("WS3-HMAC-SHA256", int(time.time())):
-        text = base.AkSkAuth.invoke(base.wangsu_config(wangsu, key), body)
-    return json.loads(text)["data"]
 
 
 def wangsu_uploads(wangsu, key, admin, work):
@@ -189,7 +132,7 @@ def wangsu_uploads(wangsu, key, admin, work):
 
 
 def expired(aliyun, key, admin, wangsu_pending, ttl):
-    address, auth = create_upload_video(aliyun, key, "late.mp4")
+    address, auth, _ = create_upload_video(aliyun, key, "late.mp4")
     bucket = oss_bucket(address, auth, oss2.AUTH_VERSION_4)
     path, data = wangsu_pending
     print(f"waiting {ttl + 1} s for the STS key and the upload token to expire")

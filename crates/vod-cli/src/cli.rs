@@ -8,8 +8,10 @@ use vod::{Config, RefreshRequest, UploadCredential, UploadRequest};
 
 use crate::failure::Failure;
 use crate::output;
+use crate::upload::{self, UploadArgs};
 
-/// Issue and refresh video-upload credentials with Aliyun VOD or Wangsu Cloud VoD.
+/// Issue and refresh video-upload credentials with Aliyun VOD or Wangsu Cloud VoD, and upload
+/// files with them.
 ///
 /// The vendor comes from the config file (`provider = "aliyun"` or `"wangsu"`): --config FILE,
 /// else the file named by VOD_CONFIG, else environment variables alone (VOD_PROVIDER plus the
@@ -30,6 +32,10 @@ enum Command {
     Create(CreateArgs),
     /// Refresh the credential of an upload created earlier.
     Refresh(RefreshArgs),
+    /// Upload a file as a new video (or with --from, to a video created earlier), resumably.
+    ///
+    /// Running the same command again after a failure, Ctrl-C or a kill resumes the upload.
+    Upload(UploadArgs),
     /// Run the local emulator of both vendors (for tests and trying things out).
     Emulator(vod::emulator::cli::Args),
 }
@@ -89,6 +95,17 @@ struct OutputArgs {
     json: bool,
 }
 
+impl Args {
+    /// The arguments of `vod upload`, when that is the command.
+    #[cfg(test)]
+    pub fn upload(&self) -> Option<&UploadArgs> {
+        match &self.command {
+            Command::Upload(u) => Some(u),
+            _ => None,
+        }
+    }
+}
+
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Failure> {
     match args.command {
@@ -119,6 +136,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             let cred = provider.refresh_upload(&request).await?;
             output::credential(&cred, r.output.json)?;
         }
+        Command::Upload(u) => upload::run(args.config.as_deref(), u).await?,
         Command::Emulator(e) => emulator(e).await?,
     }
     Ok(())
@@ -143,7 +161,8 @@ async fn emulator(args: vod::emulator::cli::Args) -> Result<(), Failure> {
     }
 }
 
-fn read_credential(from: &str) -> Result<UploadCredential, Failure> {
+/// The credential in `from` (a file, or - for standard input), or exit 2.
+pub fn read_credential(from: &str) -> Result<UploadCredential, Failure> {
     let mut text = String::new();
     let read = if from == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())

@@ -4,6 +4,7 @@
 //! an output that cannot be written) is decided in one place, and none of them is a panic.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use vod::ErrorKind;
 
@@ -11,6 +12,9 @@ use vod::ErrorKind;
 /// shell reports for a program killed by a broken pipe, so `set -o pipefail` scripts see the same
 /// status as with other Unix tools.
 pub const BROKEN_PIPE: u8 = 141;
+
+/// Exit status after Ctrl-C: 128 + SIGINT (2), what a shell reports for a program Ctrl-C killed.
+pub const INTERRUPTED: u8 = 130;
 
 /// A failure of a command, with its exit status.
 #[derive(Debug)]
@@ -23,9 +27,44 @@ pub enum Failure {
     Emulator(io::Error),
     /// The credential could not be encoded as JSON: exit 1, and nothing was printed.
     Encode(serde_json::Error),
+    /// An upload failed: the exit status of [`Failure::Vod`], and for a vendor, network or
+    /// storage failure (exit 1) the command that resumes it.
+    Upload(Box<Stopped>),
+    /// Ctrl-C stopped an upload: exit [`INTERRUPTED`], with the command that resumes it.
+    Interrupted(Box<Stopped>),
     /// Standard output could not be written: exit [`BROKEN_PIPE`] and silence when the reader
     /// has gone, else exit 1 with one line on stderr.
     Output(io::Error),
+}
+
+/// An upload that stopped before the end: why, and how to go on.
+#[derive(Debug)]
+pub struct Stopped {
+    /// Why it stopped (`None` for Ctrl-C).
+    pub error: Option<vod::Error>,
+    /// Its checkpoint.
+    pub checkpoint: PathBuf,
+    /// The command that resumes it, as typed.
+    pub command: String,
+}
+
+impl Stopped {
+    /// Where the upload stands and the command that resumes it. Read when reported, after the
+    /// runtime has finished writing the checkpoint.
+    fn hint(&self) -> String {
+        if self.checkpoint.exists() {
+            format!(
+                "the checkpoint is kept at {}; to resume, run the same command again:\n  {}",
+                self.checkpoint.display(),
+                self.command
+            )
+        } else {
+            format!(
+                "nothing was stored yet; to start again, run:\n  {}",
+                self.command
+            )
+        }
+    }
 }
 
 impl Failure {
@@ -34,6 +73,12 @@ impl Failure {
         Some(match self {
             Self::Usage(msg) => msg.clone(),
             Self::Vod(err) => err.to_string(),
+            Self::Upload(up) => match &up.error {
+                Some(err) if vod_exit_code(err) == 1 => format!("{err}\n{}", up.hint()),
+                Some(err) => err.to_string(),
+                None => up.hint(),
+            },
+            Self::Interrupted(up) => format!("interrupted; {}", up.hint()),
             Self::Emulator(err) => format!("emulator: {err}"),
             Self::Encode(err) => format!("cannot encode the credential as JSON: {err}"),
             Self::Output(err) if err.kind() == io::ErrorKind::BrokenPipe => return None,
@@ -45,12 +90,9 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) | Self::Emulator(_) => 2,
-            Self::Vod(err) => match err.kind() {
-                ErrorKind::Config => 2,
-                // Rejected by our own validation, before any network call.
-                ErrorKind::InvalidInput if err.http_status().is_none() => 2,
-                _ => 1,
-            },
+            Self::Vod(err) => vod_exit_code(err),
+            Self::Upload(up) => up.error.as_ref().map_or(1, vod_exit_code),
+            Self::Interrupted(_) => INTERRUPTED,
             Self::Encode(_) => 1,
             Self::Output(err) if err.kind() == io::ErrorKind::BrokenPipe => BROKEN_PIPE,
             Self::Output(_) => 1,
@@ -64,6 +106,17 @@ impl Failure {
             let _ = writeln!(io::stderr(), "error: {line}");
         }
         self.exit_code()
+    }
+}
+
+/// 2 for config errors and input rejected before any network call, else 1.
+fn vod_exit_code(err: &vod::Error) -> u8 {
+    match err.kind() {
+        ErrorKind::Config => 2,
+        // Rejected by our own validation (or a local file that cannot be read), before any
+        // network call.
+        ErrorKind::InvalidInput if err.http_status().is_none() => 2,
+        _ => 1,
     }
 }
 
@@ -97,5 +150,47 @@ mod tests {
         let failure = Failure::Encode(err);
         assert_eq!(failure.exit_code(), 1);
         assert!(failure.line().unwrap().starts_with("cannot encode"));
+    }
+
+    fn stopped(error: Option<vod::Error>, checkpoint: PathBuf) -> Box<Stopped> {
+        Box::new(Stopped {
+            error,
+            checkpoint,
+            command: "vod upload clip.mp4".into(),
+        })
+    }
+
+    #[test]
+    fn a_failed_upload_says_how_to_resume_and_an_input_error_does_not() {
+        let kept = std::env::temp_dir().join(format!("vod-failure-{}.json", std::process::id()));
+        std::fs::write(&kept, "{}").unwrap();
+        let network = vod::Error::new(ErrorKind::Network, "connection refused");
+        let failure = Failure::Upload(stopped(Some(network), kept.clone()));
+        assert_eq!(failure.exit_code(), 1);
+        assert_eq!(
+            failure.line().unwrap(),
+            format!(
+                "network error: connection refused\nthe checkpoint is kept at {}; to resume, run \
+                 the same command again:\n  vod upload clip.mp4",
+                kept.display()
+            )
+        );
+
+        let interrupted = Failure::Interrupted(stopped(None, kept.clone()));
+        assert_eq!(interrupted.exit_code(), INTERRUPTED);
+        assert!(
+            interrupted
+                .line()
+                .unwrap()
+                .starts_with("interrupted; the checkpoint is kept")
+        );
+        std::fs::remove_file(&kept).unwrap();
+        let early = Failure::Interrupted(stopped(None, kept.clone()));
+        assert!(early.line().unwrap().contains("nothing was stored yet"));
+
+        let input = vod::Error::invalid_input("file", "changed during the upload");
+        let failure = Failure::Upload(stopped(Some(input), kept));
+        assert_eq!(failure.exit_code(), 2);
+        assert!(!failure.line().unwrap().contains("resume"));
     }
 }

@@ -1,17 +1,23 @@
-//! `vod`: issue and refresh video-upload credentials from the command line, and run the local
-//! emulator of both vendors.
+//! `vod`: issue and refresh video-upload credentials from the command line, upload files, and run
+//! the local emulator of both vendors.
 //!
 //! This is its own package so that the library `vod` compiles no CLI: clap and
 //! tracing-subscriber are dependencies of this binary only.
 //!
 //! Exit status: 0 on success; 1 when the vendor or the network fails, or standard output cannot
 //! be written (one line on stderr says why); 2 for usage and configuration errors (and input
-//! rejected before any network call); 141 (128 + SIGPIPE), silently, when standard output is a
-//! pipe whose reader has gone. Nothing the CLI writes can panic.
+//! rejected before any network call, such as a file to upload that cannot be read); 130 when
+//! Ctrl-C stopped an upload (its checkpoint written); 141 (128 + SIGPIPE), silently, when
+//! standard output is a pipe whose reader has gone. Nothing the CLI writes can panic.
 
+mod checkpoint_path;
 mod cli;
+mod command_line;
 mod failure;
 mod output;
+mod progress;
+mod size;
+mod upload;
 
 use std::io;
 use std::process::ExitCode;
@@ -37,7 +43,11 @@ fn main() -> ExitCode {
             );
         }
     };
-    match runtime.block_on(cli::run(args)) {
+    let result = runtime.block_on(cli::run(args));
+    // Dropping the runtime waits for blocking tasks: a checkpoint write that Ctrl-C interrupted
+    // completes before the failure is reported (and reads it).
+    drop(runtime);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => ExitCode::from(failure.report()),
     }
@@ -66,7 +76,8 @@ fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
+        // Above the upload's progress bar, when one is on screen.
+        .with_writer(progress::LogWriter::default)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .log_internal_errors(false)

@@ -7,6 +7,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use std::path::Path;
+
+use vod::upload::UploadOutcome;
 use vod::{UploadCredential, UploadTarget};
 
 use crate::failure::Failure;
@@ -69,6 +72,66 @@ pub fn credential(cred: &UploadCredential, json: bool) -> Result<(), Failure> {
         credential_summary(cred)
     };
     print(&text)
+}
+
+/// The result of `vod upload --json`: one object with what a script needs to find the video and
+/// judge the run. An [`UploadOutcome`] holds nothing secret, and only its fields are used.
+pub fn upload_json(outcome: &UploadOutcome, file: &Path) -> Result<String, Failure> {
+    let value = serde_json::json!({
+        "media_id": outcome.media_id,
+        "provider": outcome.provider,
+        "file": file.to_string_lossy(),
+        "key": outcome.key,
+        "size": outcome.size,
+        "parts": outcome.parts,
+        "parts_resumed": outcome.parts_resumed,
+        "refreshes": outcome.refreshes,
+        // Milliseconds are plenty for a figure people compare between runs.
+        "elapsed_secs": (outcome.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+        "checksum": outcome.checksum.as_ref().map(|c| serde_json::json!({
+            "algorithm": c.algorithm,
+            "value": c.value,
+        })),
+        "started_afresh": outcome.started_afresh,
+    });
+    let mut text = serde_json::to_string_pretty(&value).map_err(Failure::Encode)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The result of `vod upload` for people.
+pub fn upload_summary(outcome: &UploadOutcome, file: &Path) -> String {
+    let mut s = String::new();
+    let secs = outcome.elapsed.as_secs_f64();
+    let _ = writeln!(s, "uploaded:   {}", file.display());
+    let _ = writeln!(s, "provider:   {}", outcome.provider);
+    let _ = writeln!(s, "media id:   {}", outcome.media_id);
+    let _ = writeln!(s, "stored as:  {}", outcome.key);
+    let _ = write!(
+        s,
+        "size:       {} bytes ({}) in {} part{}",
+        outcome.size,
+        crate::size::human(outcome.size),
+        outcome.parts,
+        if outcome.parts == 1 { "" } else { "s" }
+    );
+    if outcome.parts_resumed > 0 {
+        let _ = write!(s, ", {} already stored before", outcome.parts_resumed);
+    }
+    s.push('\n');
+    let _ = write!(s, "took:       {secs:.1} s");
+    let sent = outcome.size as f64;
+    if secs > 0.0 && outcome.parts_resumed == 0 {
+        let _ = write!(s, " ({}/s)", crate::size::human((sent / secs) as u64));
+    }
+    s.push('\n');
+    if let Some(c) = &outcome.checksum {
+        let _ = writeln!(s, "checksum:   {c}");
+    }
+    if let Some(why) = &outcome.started_afresh {
+        let _ = writeln!(s, "note:       started afresh: {why}");
+    }
+    s
 }
 
 /// Writes `text` to standard output and flushes it.
