@@ -161,10 +161,9 @@ fn show(c: &UploadCredential) {
         }
         other => println!("  upload to  {other}"),
     }
-    let rfc3339 = &vod::time::format_description::well_known::Rfc3339;
     println!(
         "  expires    {} (in {} s)",
-        c.expires_at.format(rfc3339).unwrap_or_default(),
+        vod::raw::expiry::rfc3339_seconds(c.expires_at),
         c.expires_in(vod::time::OffsetDateTime::now_utc())
             .whole_seconds()
     );

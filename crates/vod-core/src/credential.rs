@@ -214,8 +214,9 @@ impl OssTarget {
             .with_token(Some(self.security_token.clone()))
     }
 
-    /// The object's URL in OSS's virtual-host style, `{scheme}://{bucket}.{endpoint host}/{key}`:
-    /// where a PutObject or multipart upload goes.
+    /// The object's URL, where a PutObject or multipart upload goes: OSS's virtual-host style,
+    /// `{scheme}://{bucket}.{endpoint host}/{key}`, or path style, `{scheme}://{host}/{bucket}/{key}`,
+    /// for an IP-address or `localhost` endpoint.
     ///
     /// ```
     /// # use vod_core::raw::SigningKey;
@@ -227,6 +228,14 @@ impl OssTarget {
     ///     .sts_key(SigningKey::new("STS.id", "s").with_token(Some(Secret::new("t"))))
     ///     .build()?;
     /// assert_eq!(t.object_url(), "https://outin-1.oss-cn-shanghai.aliyuncs.com/sv/a%20b.mp4");
+    /// // An IP-address or `localhost` endpoint (an emulator) is addressed by path, as oss2 does.
+    /// let local = OssTarget::builder()
+    ///     .endpoint("http://127.0.0.1:9512")
+    ///     .bucket("outin-1")
+    ///     .object_key("a.mp4")
+    ///     .sts_key(SigningKey::new("STS.id", "s").with_token(Some(Secret::new("t"))))
+    ///     .build()?;
+    /// assert_eq!(local.object_url(), "http://127.0.0.1:9512/outin-1/a.mp4");
     /// # Ok::<(), vod_core::Error>(())
     /// ```
     pub fn object_url(&self) -> String {
@@ -235,7 +244,11 @@ impl OssTarget {
             None => ("https", self.endpoint.as_str()),
         };
         let host = host.trim_end_matches('/');
-        let mut url = format!("{scheme}://{}.{host}/", self.bucket);
+        let mut url = if crate::raw::endpoint::is_ip_or_localhost(host) {
+            format!("{scheme}://{host}/{}/", self.bucket)
+        } else {
+            format!("{scheme}://{}.{host}/", self.bucket)
+        };
         for (i, segment) in self.object_key.split('/').enumerate() {
             if i > 0 {
                 url.push('/');

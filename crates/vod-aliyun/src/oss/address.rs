@@ -15,8 +15,7 @@
 //! The V4 region comes from the credential, else from the endpoint host
 //! (`oss-<region>[-internal].aliyuncs.com`), else from config: [`resolve_region`].
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
+use vod_core::raw::endpoint::is_ip_or_localhost;
 use vod_core::{Error, OssTarget, Result};
 
 use crate::sign::encode::encode_into;
@@ -197,18 +196,6 @@ pub fn resolve_region(
                 ),
             )
         })
-}
-
-/// oss2's test: a literal IP address (IPv4, or IPv6 in brackets) or `localhost`, port ignored.
-fn is_ip_or_localhost(host: &str) -> bool {
-    if let Some(rest) = host.strip_prefix('[') {
-        return rest
-            .split(']')
-            .next()
-            .is_some_and(|ip| ip.parse::<Ipv6Addr>().is_ok());
-    }
-    let name = host.split(':').next().unwrap_or_default();
-    name.eq_ignore_ascii_case("localhost") || name.parse::<Ipv4Addr>().is_ok()
 }
 
 /// OSS's bucket naming rule, as oss2 checks it. oss2 falls back to path style for a name
