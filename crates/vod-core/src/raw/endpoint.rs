@@ -136,6 +136,29 @@ pub fn with_scheme(url: &str) -> String {
     }
 }
 
+/// Whether `host` (with or without a port) is a literal IP address (IPv4, or IPv6 in brackets) or
+/// `localhost`. Object storage is addressed by path there (`/{bucket}/{key}`), since no DNS name
+/// `{bucket}.{host}` exists; this is oss2's rule, shared by the OSS client and
+/// [`OssTarget::object_url`](crate::OssTarget::object_url).
+///
+/// ```
+/// use vod_core::raw::endpoint::is_ip_or_localhost;
+/// assert!(is_ip_or_localhost("127.0.0.1:9512"));
+/// assert!(is_ip_or_localhost("[::1]:80"));
+/// assert!(is_ip_or_localhost("localhost"));
+/// assert!(!is_ip_or_localhost("oss-cn-shanghai.aliyuncs.com"));
+/// ```
+pub fn is_ip_or_localhost(host: &str) -> bool {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest
+            .split(']')
+            .next()
+            .is_some_and(|ip| ip.parse::<Ipv6Addr>().is_ok());
+    }
+    let name = host.split(':').next().unwrap_or_default();
+    name.eq_ignore_ascii_case("localhost") || name.parse::<Ipv4Addr>().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,27 +244,4 @@ mod tests {
         assert_eq!(with_scheme("oss.example.com"), "https://oss.example.com");
         assert_eq!(with_scheme("http://h"), "http://h");
     }
-}
-
-/// Whether `host` (with or without a port) is a literal IP address (IPv4, or IPv6 in brackets) or
-/// `localhost`. Object storage is addressed by path there (`/{bucket}/{key}`), since no DNS name
-/// `{bucket}.{host}` exists; this is oss2's rule, shared by the OSS client and
-/// [`OssTarget::object_url`](crate::OssTarget::object_url).
-///
-/// ```
-/// use vod_core::raw::endpoint::is_ip_or_localhost;
-/// assert!(is_ip_or_localhost("127.0.0.1:9512"));
-/// assert!(is_ip_or_localhost("[::1]:80"));
-/// assert!(is_ip_or_localhost("localhost"));
-/// assert!(!is_ip_or_localhost("oss-cn-shanghai.aliyuncs.com"));
-/// ```
-pub fn is_ip_or_localhost(host: &str) -> bool {
-    if let Some(rest) = host.strip_prefix('[') {
-        return rest
-            .split(']')
-            .next()
-            .is_some_and(|ip| ip.parse::<Ipv6Addr>().is_ok());
-    }
-    let name = host.split(':').next().unwrap_or_default();
-    name.eq_ignore_ascii_case("localhost") || name.parse::<Ipv4Addr>().is_ok()
 }
