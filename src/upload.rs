@@ -37,9 +37,10 @@
 //! - [`FileUploader::upload_with`]: any [`CredentialSource`], such as a [`CallbackSource`] that
 //!   asks the app's credential service again.
 //!
-//! Storage requests use `[http]` like the credential calls: `timeout_secs` bounds one attempt of
-//! one part, body included (choose the part size so a part fits in it), and `max_attempts` and
-//! `max_elapsed_secs` bound the retries of each request.
+//! Storage requests use `[http]` too ([`crate::HttpConfig::for_storage`]): `storage_timeout_secs`
+//! (default 300) bounds one attempt of one part, body included (choose the part size so a part
+//! fits in it), `max_attempts` bounds the retries of each request, and they may take together
+//! `max_elapsed_secs` or `storage_timeout_secs` × `max_attempts`, whichever is longer.
 
 use std::fmt;
 use std::path::Path;
@@ -56,21 +57,23 @@ use crate::{
 
 /// Builds the storage of the vendor `config.provider` names: OSS for Aliyun (signed V4 or V1 as
 /// `[aliyun] oss_signature` says, with `[aliyun] oss_region` as the fallback V4 region), the
-/// upload host for Wangsu; with the timeouts of `[http]`.
+/// upload host for Wangsu; with the `[http]` settings for storage
+/// ([`HttpConfig::for_storage`](crate::HttpConfig::for_storage)).
 #[cfg_attr(
     not(any(feature = "aliyun", feature = "wangsu")),
     allow(unreachable_code, unused_variables)
 )]
 pub fn storage_from_config(config: &Config) -> Result<Arc<dyn Storage>> {
     config.http.validate()?;
+    let http = config.http.for_storage();
     Ok(match config.provider {
         #[cfg(feature = "aliyun")]
         ProviderName::Aliyun => Arc::new(crate::aliyun::oss::OssUploadStorage::new(
-            crate::aliyun::oss::OssClient::from_config(&config.aliyun(), &config.http)?,
+            crate::aliyun::oss::OssClient::from_config(&config.aliyun(), &http)?,
         )),
         #[cfg(feature = "wangsu")]
         ProviderName::Wangsu => Arc::new(crate::wangsu::storage::WangsuUploadStorage::new(
-            crate::wangsu::storage::WangsuStorage::new(&config.http)?,
+            crate::wangsu::storage::WangsuStorage::new(&http)?,
         )),
         #[allow(unreachable_patterns)]
         other => {
@@ -112,15 +115,15 @@ impl fmt::Debug for FileUploader {
 
 impl FileUploader {
     /// The provider and storage `config` names ([`provider_from_config`],
-    /// [`storage_from_config`]), with default options except the retries, which `[http]`
-    /// `max_attempts` and `max_elapsed_secs` set for every storage request too (so
-    /// `max_attempts = 1` also means a part that arrives damaged is not sent again).
+    /// [`storage_from_config`]), with default options except the retries, which `[http]` sets
+    /// for every storage request too ([`crate::HttpConfig::for_storage`]; `max_attempts = 1`
+    /// also means a part that arrives damaged is not sent again).
     pub fn from_config(config: &Config) -> Result<Self> {
         let uploader = Self::new(provider_from_config(config)?, storage_from_config(config)?);
         let options = uploader
             .options
             .clone()
-            .retry(layer::RetryPolicy::from_http(&config.http));
+            .retry(layer::RetryPolicy::from_http(&config.http.for_storage()));
         Ok(uploader.options(options))
     }
 

@@ -173,7 +173,12 @@ impl Setup {
     }
 
     async fn start_with(case: &Case, emu: EmulatorConfig) -> Self {
-        let h = Harness::start_with(case, emu, "max_attempts = 3", SK).await;
+        Self::start_with_http(case, emu, "max_attempts = 3").await
+    }
+
+    /// Like [`Setup::start_with`], with `[http]` set by `http` (TOML lines).
+    async fn start_with_http(case: &Case, emu: EmulatorConfig, http: &str) -> Self {
+        let h = Harness::start_with(case, emu, http, SK).await;
         let storage = Counting::new(vod::storage_from_config(&h.config).expect("storage builds"));
         let dir = std::env::temp_dir().join(format!(
             "vod-upload-{}-{}",
@@ -320,6 +325,28 @@ async fn short_lived_credentials_are_refreshed_in_one_session(case: &Case) {
     assert!(outcome.refreshes >= 1, "{}: {outcome:?}", case.name);
     assert_eq!(s.storage.starts(), 1, "{}", case.name);
     assert_eq!(s.videos(), 1, "{}", case.name);
+    s.assert_stored(case.name, &outcome, &path);
+}
+
+/// Storage requests have their own timeout (`[http] storage_timeout_secs`, default 300 s): a part
+/// slower than `timeout_secs` (meant for credential calls) still arrives, in its one attempt.
+async fn a_part_slower_than_the_call_timeout_still_arrives(case: &Case) {
+    let http = "max_attempts = 1\ntimeout_secs = 1";
+    let s = Setup::start_with_http(case, EmulatorConfig::default(), http).await;
+    let path = s.file("slow-part.mp4", 2 * s.part + 5, 11);
+    s.inject(StorageFault::new(host(case), StorageFaultKind::Stall { millis: 1500 }).times(2));
+    let options = UploadOptions::default()
+        .part_size(s.part)
+        .concurrency(1)
+        .checkpoint(s.checkpoint())
+        .retry(RetryPolicy::default().max_attempts(1));
+    let outcome = FileUploader::from_config(&s.h.config)
+        .expect("the uploader builds")
+        .options(options)
+        .upload_file(&path, request(&path))
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    s.h.emulator.handle().clear_storage_faults();
     s.assert_stored(case.name, &outcome, &path);
 }
 
@@ -588,6 +615,7 @@ provider_tests!(
     no_secret_in_checkpoint_error_or_outcome,
     stores_every_size_byte_identical,
     short_lived_credentials_are_refreshed_in_one_session,
+    a_part_slower_than_the_call_timeout_still_arrives,
     a_failed_run_resumes_with_only_the_missing_parts,
     a_damaged_part_is_resent,
     a_file_changed_between_runs_is_detected,

@@ -222,6 +222,10 @@ pub struct HttpConfig {
     pub max_attempts: u32,
     /// Time allowed for all attempts of one call together (seconds).
     pub max_elapsed_secs: u64,
+    /// Time allowed for one attempt of one storage request (a part, or a small file in one
+    /// request), body included (seconds). Parts are megabytes, so this is longer than
+    /// `timeout_secs`: at the default 300 s an 8 MiB part needs about 230 kbit/s.
+    pub storage_timeout_secs: u64,
 }
 
 impl Default for HttpConfig {
@@ -231,6 +235,7 @@ impl Default for HttpConfig {
             connect_timeout_secs: 5,
             max_attempts: 3,
             max_elapsed_secs: 30,
+            storage_timeout_secs: 300,
         }
     }
 }
@@ -251,6 +256,27 @@ impl HttpConfig {
         Duration::from_secs(self.max_elapsed_secs)
     }
 
+    /// The settings storage requests use: `storage_timeout_secs` per attempt, and room for every
+    /// attempt of one request (`max_elapsed_secs` at least `storage_timeout_secs` ×
+    /// `max_attempts`), so a slow part can still be retried.
+    ///
+    /// ```
+    /// use vod_core::HttpConfig;
+    /// let storage = HttpConfig::default().for_storage();
+    /// assert_eq!(storage.timeout_secs, 300);
+    /// assert_eq!(storage.max_elapsed_secs, 900);
+    /// ```
+    pub fn for_storage(&self) -> HttpConfig {
+        HttpConfig {
+            timeout_secs: self.storage_timeout_secs,
+            max_elapsed_secs: self.max_elapsed_secs.max(
+                self.storage_timeout_secs
+                    .saturating_mul(u64::from(self.max_attempts)),
+            ),
+            ..self.clone()
+        }
+    }
+
     /// Checks that the numbers make sense.
     pub fn validate(&self) -> Result<()> {
         if self.timeout_secs == 0 {
@@ -264,6 +290,12 @@ impl HttpConfig {
         }
         if self.max_attempts == 0 {
             return Err(Error::config("http.max_attempts", "must be at least 1"));
+        }
+        if self.storage_timeout_secs == 0 {
+            return Err(Error::config(
+                "http.storage_timeout_secs",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -609,6 +641,26 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field(), Some("http.max_attempts"));
+    }
+
+    #[test]
+    fn storage_requests_have_their_own_timeout() {
+        let err = Config::from_toml_str_with_env(
+            "provider = \"aliyun\"\n[http]\nstorage_timeout_secs = 0",
+            no_env,
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), Some("http.storage_timeout_secs"));
+        let cfg = Config::from_toml_str_with_env(
+            "provider = \"aliyun\"\n[http]\ntimeout_secs = 2\nmax_attempts = 2\nmax_elapsed_secs = 5\nstorage_timeout_secs = 60",
+            no_env,
+        )
+        .unwrap();
+        let storage = cfg.http.for_storage();
+        assert_eq!(storage.timeout_secs, 60);
+        assert_eq!(storage.max_elapsed_secs, 120);
+        assert_eq!(storage.max_attempts, 2);
+        assert_eq!(cfg.http.timeout_secs, 2, "credential calls keep theirs");
     }
 
     #[test]
