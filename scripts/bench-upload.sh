@@ -166,31 +166,11 @@ echo "==> writing $size bytes of random data"
 head -c "$size" /dev/urandom > "$work/upload.mp4"
 
 echo "==> starting $emulator (digest storage)"
-# Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller. Digest mode
-# spools parts that arrive ahead of their predecessors into TMPDIR: keep them in the work
-# directory too.
-TMPDIR="$work" "$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --oss-addr 127.0.0.1:0 \
-    --wangsu-upload-addr 127.0.0.1:0 --key "$key" --storage digest \
-    >"$work/emulator.out" 2>"$work/emulator.err" &
-emulator_pid=$!
-
-aliyun_url=""
-wangsu_url=""
-# It prints VOD_EMULATOR_*_URL= lines and, last, VOD_EMULATOR_KEYS= once every server is bound.
-for _ in $(seq 1 100); do
-    if grep -q '^VOD_EMULATOR_KEYS=' "$work/emulator.out"; then
-        aliyun_url="$(sed -n 's/^VOD_EMULATOR_ALIYUN_URL=//p' "$work/emulator.out")"
-        wangsu_url="$(sed -n 's/^VOD_EMULATOR_WANGSU_URL=//p' "$work/emulator.out")"
-        break
-    fi
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$aliyun_url" || -z "$wangsu_url" ]]; then
-    echo "the emulator did not print its URLs; its stderr:" >&2
-    cat "$work/emulator.err" >&2
-    exit 1
-fi
+# Digest mode spools parts that arrive ahead of their predecessors into TMPDIR: keep them in the
+# work directory too.
+# shellcheck source=lib/emulator.sh
+source "$root/scripts/lib/emulator.sh"
+TMPDIR="$work" start_emulator "$work" "$emulator" --key "$key" --storage digest
 echo "==> emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url (pid $emulator_pid)"
 
 echo "==> load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -63,46 +63,9 @@ source "$root/scripts/lib/venv.sh"
 make_venv "$venv" aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod20170321 wangsu-sdk-python
 
 echo "starting $emulator"
-# Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller.
-"$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --oss-addr 127.0.0.1:0 \
-    --wangsu-upload-addr 127.0.0.1:0 --storage digest --key "$key" --key "$sts_key" \
-    >"$work/emulator.out" 2>"$work/emulator.err" &
-emulator_pid=$!
-
-aliyun_url=""
-wangsu_url=""
-# It prints VOD_EMULATOR_ALIYUN_URL=, VOD_EMULATOR_WANGSU_URL= and, last, VOD_EMULATOR_KEYS=
-# once both servers are bound.
-for _ in $(seq 1 100); do
-    if grep -q '^VOD_EMULATOR_KEYS=' "$work/emulator.out"; then
-        aliyun_url="$(sed -n 's/^VOD_EMULATOR_ALIYUN_URL=//p' "$work/emulator.out")"
-        wangsu_url="$(sed -n 's/^VOD_EMULATOR_WANGSU_URL=//p' "$work/emulator.out")"
-        break
-    fi
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$aliyun_url" || -z "$wangsu_url" ]]; then
-    echo "the emulator did not print its URLs; its stderr:" >&2
-    cat "$work/emulator.err" >&2
-    exit 1
-fi
-
-# Ready when both servers answer their (unsigned) admin path.
-"$venv/bin/python" - "$aliyun_url" "$wangsu_url" <<'PY'
-import sys, time, urllib.request
-deadline = time.monotonic() + 10
-for url in sys.argv[1:]:
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/__emulator/calls", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError as exc:
-            if time.monotonic() > deadline:
-                sys.exit(f"{url} does not answer: {exc}")
-            time.sleep(0.1)
-PY
+# shellcheck source=lib/emulator.sh
+source "$root/scripts/lib/emulator.sh"
+start_emulator "$work" "$emulator" --storage digest --key "$key" --key "$sts_key"
 echo "emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url"
 
 status=0

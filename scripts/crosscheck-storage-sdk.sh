@@ -77,48 +77,10 @@ make_venv "$venv" oss2==2.19.1 wcs-python3-sdk==5.0.36 \
 echo "starting $emulator (storage: $storage)"
 storage_args=(--storage digest)
 [[ $storage == dir ]] && storage_args=(--storage-dir "$work/storage")
-# Explicit flags win over any VOD_EMULATOR_* variables inherited from the caller.
-"$emulator" --aliyun-addr 127.0.0.1:0 --wangsu-addr 127.0.0.1:0 --oss-addr 127.0.0.1:0 \
-    --wangsu-upload-addr 127.0.0.1:0 --key "$key" \
-    "${storage_args[@]}" \
-    --sts-ttl "$ttl" --token-ttl "$ttl" \
-    >"$work/emulator.out" 2>"$work/emulator.err" &
-emulator_pid=$!
-
-aliyun_url=""
-wangsu_url=""
-# It prints VOD_EMULATOR_ALIYUN_URL=, VOD_EMULATOR_WANGSU_URL= and, last, VOD_EMULATOR_KEYS=
-# once both servers are bound.
-for _ in $(seq 1 100); do
-    if grep -q '^VOD_EMULATOR_KEYS=' "$work/emulator.out"; then
-        aliyun_url="$(sed -n 's/^VOD_EMULATOR_ALIYUN_URL=//p' "$work/emulator.out")"
-        wangsu_url="$(sed -n 's/^VOD_EMULATOR_WANGSU_URL=//p' "$work/emulator.out")"
-        break
-    fi
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$aliyun_url" || -z "$wangsu_url" ]]; then
-    echo "the emulator did not print its URLs; its stderr:" >&2
-    cat "$work/emulator.err" >&2
-    exit 1
-fi
-
-# Ready when both servers answer their (unsigned) admin path.
-"$venv/bin/python" - "$aliyun_url" "$wangsu_url" <<'PY'
-import sys, time, urllib.request
-deadline = time.monotonic() + 10
-for url in sys.argv[1:]:
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/__emulator/calls", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError as exc:
-            if time.monotonic() > deadline:
-                sys.exit(f"{url} does not answer: {exc}")
-            time.sleep(0.1)
-PY
+# shellcheck source=lib/emulator.sh
+source "$root/scripts/lib/emulator.sh"
+start_emulator "$work" "$emulator" --key "$key" "${storage_args[@]}" \
+    --sts-ttl "$ttl" --token-ttl "$ttl"
 echo "emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url"
 
 status=0
