@@ -18,8 +18,18 @@ use crate::server::ConnectionKiller;
 use crate::state::Shared;
 use crate::storage::StorageVendor;
 use crate::storage::body::{self, InTransit, ReceiveError};
-use crate::storage::digest::Digests;
+use crate::storage::digest::{self, Digests, Want};
 use crate::storage::fault::StorageFaultKind;
+
+/// A body OSS received whole: what it answers with.
+#[derive(Debug)]
+pub(super) struct Received {
+    pub(super) size: u64,
+    pub(super) md5: [u8; 16],
+    pub(super) crc64: u64,
+    /// The file it was written to (directory mode, or a part spooled ahead of the fold).
+    pub(super) file: Option<std::path::PathBuf>,
+}
 
 /// The largest object or part OSS accepts in one request: 5 GB.
 const MAX_BODY: u64 = 5 * 1024 * 1024 * 1024;
@@ -184,8 +194,9 @@ impl Call<'_> {
         body: Body,
         file: Option<std::path::PathBuf>,
         fold: &mut [&mut Digests],
-    ) -> Result<body::Received, OssError> {
-        let received = body::receive(body, file.as_deref(), MAX_BODY, self.transit, fold)
+    ) -> Result<Received, OssError> {
+        let limit = MAX_BODY;
+        let received = body::receive(body, file.as_deref(), limit, self.transit, Want::OSS, fold)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => OssError::new(
@@ -205,8 +216,17 @@ impl Call<'_> {
                     OssError::internal()
                 }
             })?;
+        let (Some(md5), Some(crc64)) = (received.sums.md5, received.sums.crc64) else {
+            return Err(OssError::internal()); // Want::OSS computes both
+        };
+        let received = Received {
+            size: received.sums.size,
+            md5,
+            crc64,
+            file: received.file,
+        };
         if let Some(sent) = self.headers.get("content-md5") {
-            if sent.as_bytes() != STANDARD.encode(received.sums.md5).as_bytes() {
+            if sent.as_bytes() != STANDARD.encode(received.md5).as_bytes() {
                 if let Some(file) = &received.file {
                     let _ = tokio::fs::remove_file(file).await;
                 }
@@ -261,16 +281,16 @@ impl Call<'_> {
                 StorageVendor::Oss,
                 self.bucket,
                 self.key,
-                received.sums.size,
-                Some(received.sums.md5),
+                received.size,
+                Some(received.md5),
                 received.file,
             )
             .await
             .map_err(|_| OssError::internal())?;
         let mut response = self.reply.stamp(StatusCode::OK.into_response());
-        let etag = received.sums.oss_etag();
-        self.checksum_headers(&mut response, &etag, received.sums.crc64);
-        if let Ok(md5) = HeaderValue::from_str(&STANDARD.encode(received.sums.md5)) {
+        let etag = digest::oss_etag(&received.md5);
+        self.checksum_headers(&mut response, &etag, received.crc64);
+        if let Ok(md5) = HeaderValue::from_str(&STANDARD.encode(received.md5)) {
             response.headers_mut().insert("content-md5", md5);
         }
         Ok(response)

@@ -16,7 +16,7 @@ use super::api::{Call, param};
 use super::reply::OssError;
 use super::{Part, Upload};
 use crate::state::lock;
-use crate::storage::digest::crc64_combine;
+use crate::storage::digest::{self, crc64_combine};
 use crate::storage::fold::Fold;
 use crate::storage::{self as store, StorageVendor};
 
@@ -74,7 +74,7 @@ impl Call<'_> {
                 let _claim = Release { uploads, id, token };
                 let received = self.receive(body, None, &mut [&mut running]).await?;
                 if let Some(fold) = lock(uploads).get_mut(id).and_then(|u| u.fold.as_mut()) {
-                    fold.commit(token, received.sums.md5, running);
+                    fold.commit(token, received.md5, running);
                 }
                 received
             }
@@ -85,10 +85,10 @@ impl Call<'_> {
         };
         let part = Part {
             number,
-            size: received.sums.size,
-            md5: received.sums.md5,
-            etag: received.sums.oss_etag(),
-            crc64: received.sums.crc64,
+            size: received.size,
+            md5: received.md5,
+            etag: digest::oss_etag(&received.md5),
+            crc64: received.crc64,
             file: received.file.clone(),
             last_modified: self.shared.clock.now(),
         };
@@ -231,7 +231,7 @@ impl Call<'_> {
                 objects
                     .assemble(&files)
                     .await
-                    .map(|(sums, file)| (sums.size, Some(sums.md5), file))
+                    .map(|(sums, file)| (sums.size, sums.md5, file))
             }
             Some(fold) => self.finish_fold(&fold, &chosen).await,
         };
@@ -285,7 +285,7 @@ impl Call<'_> {
                         }
                     }
                 }
-                result.map(|()| Some(digests.finish().md5))
+                result.map(|()| digests.finish().md5)
             }
             _ => Ok(None),
         };

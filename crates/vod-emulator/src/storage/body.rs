@@ -8,7 +8,7 @@ use axum::body::Body;
 use http_body_util::BodyExt;
 use tokio::io::AsyncWriteExt;
 
-use super::digest::{Digests, Sums};
+use super::digest::{Digests, Sums, Want};
 use crate::server::ConnectionKiller;
 
 /// Read and write in pieces of at most this many bytes.
@@ -53,21 +53,23 @@ pub(crate) async fn drop_mid_body(mut body: Body, killer: &ConnectionKiller) -> 
     killer.kill().await
 }
 
-/// Streams `body` (at most `limit` bytes) through fresh checksums, and also through each of
-/// `also` (a multipart fold, a block's checksums), and when `file` is given into that file
-/// (removed again on failure).
+/// Streams `body` (at most `limit` bytes) through fresh checksums (those `want` names), and also
+/// through each of `also` (a multipart fold, a block's checksums), and when `file` is given into
+/// that file (removed again on failure).
 pub(crate) async fn receive(
     body: Body,
     file: Option<&Path>,
     limit: u64,
     transit: InTransit,
+    want: Want,
     also: &mut [&mut Digests],
 ) -> Result<Received, ReceiveError> {
     let mut out = match file {
         Some(path) => Some(tokio::fs::File::create(path).await?),
         None => None,
     };
-    let result = pump(body, out.as_mut(), limit, transit, also).await;
+    let digests = Digests::new(want);
+    let result = pump(body, out.as_mut(), limit, transit, digests, also).await;
     if let Some(mut out) = out {
         let flushed = out.flush().await;
         if result.is_ok() {
@@ -93,9 +95,9 @@ async fn pump(
     mut out: Option<&mut tokio::fs::File>,
     limit: u64,
     transit: InTransit,
+    mut digests: Digests,
     also: &mut [&mut Digests],
 ) -> Result<Digests, ReceiveError> {
-    let mut digests = Digests::default();
     let mut damaged = false;
     loop {
         let frame = match body.frame().await {

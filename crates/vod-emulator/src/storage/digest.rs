@@ -1,65 +1,113 @@
 //! The checksums the two upload hosts hand back, computed while a body streams through.
 //!
-//! One [`Digests`] sees every byte of an object, part, block or chunk once and yields all of
-//! them, so a body is never read twice and never held whole:
+//! A [`Digests`] sees every byte of an object, part, block or chunk once and yields the sums
+//! its [`Want`] names, so a body is never read twice and never held whole:
 //! - MD5: the OSS `ETag` of a put or a part (upper-case hex, quoted) and the admin listing's `md5`;
 //! - CRC-64/XZ: OSS `x-oss-hash-crc64ecma` (poly `0x42F0E1EBA9EA3693` reflected, init and xorout
 //!   all ones: the notes' "crc64ecma", which is *not* the unreflected CRC-64/ECMA-182);
 //! - CRC-32/IEEE: the `crc32` of a Wangsu `mkblk`/`bput` answer;
 //! - the Wangsu file hash: SHA-1 of every 4 MiB segment, then `0x16 ‖ sha1` for one segment or
 //!   `0x96 ‖ sha1(sha1s)` for more, URL-safe base64 (the Qiniu-style etag of wcs-python3-sdk).
+//!
+//! Each sum costs a pass over the bytes (MD5 is the dearest, about 1.5 CPU s/GiB here; the
+//! CRCs use the carry-less multiply instructions and cost a tenth of that), and a multipart body
+//! streams through two or three of these at once (the part's own, its block's, the object's
+//! fold), so each computes only what its host answers with: the upload benchmark's emulator must
+//! receive faster than the uploaders send.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
-use crc::{CRC_32_ISO_HDLC, CRC_64_XZ, Crc};
 use md5::{Digest as _, Md5};
 use sha1::Sha1;
 
-/// OSS `x-oss-hash-crc64ecma`.
-pub(crate) static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_XZ);
-/// Wangsu chunk `crc32`.
-static CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
-
 /// The Wangsu file hash works on segments of this size (the WCS block size).
 pub(crate) const WCS_SEGMENT: u64 = 4 * 1024 * 1024;
+
+/// Which sums a [`Digests`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Want {
+    md5: bool,
+    crc64: bool,
+    crc32: bool,
+    segments: bool,
+}
+
+impl Want {
+    /// An OSS put or part: the `ETag` (MD5) and the CRC-64.
+    pub(crate) const OSS: Want = Want {
+        md5: true,
+        crc64: true,
+        crc32: false,
+        segments: false,
+    };
+    /// An object made of parts or blocks: the listing's MD5 (its CRC-64 and Wangsu file hash
+    /// follow from the pieces' own).
+    pub(crate) const MD5: Want = Want {
+        md5: true,
+        crc64: false,
+        crc32: false,
+        segments: false,
+    };
+    /// A Wangsu chunk: its `crc32` and `checksum` (the file hash of the chunk).
+    pub(crate) const WCS_CHUNK: Want = Want {
+        md5: false,
+        crc64: false,
+        crc32: true,
+        segments: true,
+    };
+    /// A Wangsu block: the SHA-1s of its segments, for the file hash at `mkfile`.
+    pub(crate) const WCS_BLOCK: Want = Want {
+        md5: false,
+        crc64: false,
+        crc32: false,
+        segments: true,
+    };
+    /// A Wangsu form upload: the file hash it answers and the listing's MD5.
+    pub(crate) const WCS_FILE: Want = Want {
+        md5: true,
+        crc64: false,
+        crc32: false,
+        segments: true,
+    };
+    /// Every sum.
+    #[cfg(test)]
+    pub(crate) const ALL: Want = Want {
+        md5: true,
+        crc64: true,
+        crc32: true,
+        segments: true,
+    };
+}
 
 /// Running checksums of a byte stream.
 #[derive(Clone)]
 pub(crate) struct Digests {
     size: u64,
-    md5: Md5,
-    crc64: crc::Digest<'static, u64>,
-    crc32: crc::Digest<'static, u32>,
+    md5: Option<Md5>,
+    crc64: Option<crc64fast::Digest>,
+    crc32: Option<crc32fast::Hasher>,
     /// SHA-1 of each finished 4 MiB segment, and of the one being filled.
-    segments: Vec<[u8; 20]>,
-    segment: Sha1,
+    segments: Option<(Vec<[u8; 20]>, Sha1)>,
 }
 
-/// What [`Digests::finish`] yields.
+/// What [`Digests::finish`] yields: `None` for each sum its [`Want`] left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Sums {
     pub(crate) size: u64,
     /// The raw MD5.
-    pub(crate) md5: [u8; 16],
-    pub(crate) crc64: u64,
-    pub(crate) crc32: u32,
+    pub(crate) md5: Option<[u8; 16]>,
+    pub(crate) crc64: Option<u64>,
+    pub(crate) crc32: Option<u32>,
     /// The Wangsu file hash.
-    pub(crate) wcs_etag: String,
+    pub(crate) wcs_etag: Option<String>,
     /// SHA-1 of each 4 MiB segment, from which the Wangsu hash of a file made of several
     /// 4 MiB-aligned blocks is computed ([`wcs_etag`]).
-    pub(crate) segments: Vec<[u8; 20]>,
+    pub(crate) segments: Option<Vec<[u8; 20]>>,
 }
 
-impl Sums {
-    /// Lower-case hex MD5, as the admin listing shows it.
-    pub(crate) fn md5_hex(&self) -> String {
-        hex::encode(self.md5)
-    }
-
-    /// OSS's `ETag` of a put or part: `"<MD5 HEX UPPER>"`.
-    pub(crate) fn oss_etag(&self) -> String {
-        format!("\"{}\"", hex::encode_upper(self.md5))
-    }
+/// OSS's `ETag` of a put or part: `"<MD5 HEX UPPER>"`.
+pub(crate) fn oss_etag(md5: &[u8; 16]) -> String {
+    format!("\"{}\"", hex::encode_upper(md5))
 }
 
 impl std::fmt::Debug for Digests {
@@ -83,34 +131,46 @@ pub(crate) fn wcs_etag(segments: &[[u8; 20]]) -> String {
     URL_SAFE.encode(raw)
 }
 
-impl Default for Digests {
-    fn default() -> Self {
-        Digests {
-            size: 0,
-            md5: Md5::new(),
-            crc64: CRC64.digest(),
-            crc32: CRC32.digest(),
-            segments: Vec::new(),
-            segment: Sha1::new(),
-        }
-    }
+/// The MD5 of `bytes`, lower-case hex.
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
 }
 
 impl Digests {
+    /// Nothing fed yet; computes the sums `want` names.
+    pub(crate) fn new(want: Want) -> Self {
+        Digests {
+            size: 0,
+            md5: want.md5.then(Md5::new),
+            crc64: want.crc64.then(crc64fast::Digest::new),
+            crc32: want.crc32.then(crc32fast::Hasher::new),
+            segments: want.segments.then(|| (Vec::new(), Sha1::new())),
+        }
+    }
+
     /// Feeds the next bytes.
     pub(crate) fn update(&mut self, mut bytes: &[u8]) {
-        self.md5.update(bytes);
-        self.crc64.update(bytes);
-        self.crc32.update(bytes);
+        if let Some(md5) = &mut self.md5 {
+            md5.update(bytes);
+        }
+        if let Some(crc64) = &mut self.crc64 {
+            crc64.write(bytes);
+        }
+        if let Some(crc32) = &mut self.crc32 {
+            crc32.update(bytes);
+        }
+        let Some((done, segment)) = &mut self.segments else {
+            self.size += bytes.len() as u64;
+            return;
+        };
         while !bytes.is_empty() {
             let used = self.size % WCS_SEGMENT;
             if used == 0 && self.size > 0 {
-                let done = std::mem::replace(&mut self.segment, Sha1::new());
-                self.segments.push(done.finalize().into());
+                done.push(std::mem::replace(segment, Sha1::new()).finalize().into());
             }
             let room = usize::try_from(WCS_SEGMENT - used).unwrap_or(usize::MAX);
             let take = room.min(bytes.len());
-            self.segment.update(&bytes[..take]);
+            segment.update(&bytes[..take]);
             self.size += take as u64;
             bytes = &bytes[take..];
         }
@@ -123,14 +183,16 @@ impl Digests {
 
     /// The checksums of everything fed.
     pub(crate) fn finish(self) -> Sums {
-        let mut segments = self.segments;
-        segments.push(self.segment.finalize().into());
+        let segments = self.segments.map(|(mut done, segment)| {
+            done.push(segment.finalize().into());
+            done
+        });
         Sums {
             size: self.size,
-            md5: self.md5.finalize().into(),
-            crc64: self.crc64.finalize(),
-            crc32: self.crc32.finalize(),
-            wcs_etag: wcs_etag(&segments),
+            md5: self.md5.map(|md5| md5.finalize().into()),
+            crc64: self.crc64.map(|crc64| crc64.sum64()),
+            crc32: self.crc32.map(|crc32| crc32.finalize()),
+            wcs_etag: segments.as_deref().map(wcs_etag),
             segments,
         }
     }
@@ -214,22 +276,33 @@ mod tests {
                 text => text.as_bytes().to_vec(),
             };
             for piece in [usize::MAX, 3, 1_000_003] {
-                let mut digests = Digests::default();
+                let mut digests = Digests::new(Want::ALL);
                 input
                     .chunks(piece.min(input.len().max(1)))
                     .for_each(|chunk| digests.update(chunk));
                 let sums = digests.finish();
                 assert_eq!(sums.size, input.len() as u64);
-                assert_eq!(sums.crc64.to_string(), case["crc64"].as_str().unwrap());
-                assert_eq!(u64::from(sums.crc32), case["crc32"].as_u64().unwrap());
-                assert_eq!(sums.wcs_etag, case["wcs_etag"].as_str().unwrap(), "{case}");
+                assert_eq!(
+                    sums.crc64.map(|crc| crc.to_string()).as_deref(),
+                    case["crc64"].as_str()
+                );
+                assert_eq!(sums.crc32.map(u64::from), case["crc32"].as_u64());
+                assert_eq!(
+                    sums.wcs_etag.as_deref(),
+                    case["wcs_etag"].as_str(),
+                    "{case}"
+                );
             }
         }
     }
 
     #[test]
     fn crc64_combines_like_the_notes_say() {
-        let crc = |data: &[u8]| CRC64.checksum(data);
+        let crc = |data: &[u8]| {
+            let mut digest = crc64fast::Digest::new();
+            digest.write(data);
+            digest.sum64()
+        };
         assert_eq!(
             crc64_combine(crc(b"hello "), crc(b"world"), 5),
             5981764153023615706
@@ -247,10 +320,41 @@ mod tests {
 
     #[test]
     fn md5_etag_form() {
-        let mut digests = Digests::default();
+        let mut digests = Digests::new(Want::OSS);
         digests.update(b"hello world");
         let sums = digests.finish();
-        assert_eq!(sums.md5_hex(), "5eb63bbbe01eeed093cb22bb8f5acdc3");
-        assert_eq!(sums.oss_etag(), "\"5EB63BBBE01EEED093CB22BB8F5ACDC3\"");
+        assert_eq!(md5_hex(b"hello world"), "5eb63bbbe01eeed093cb22bb8f5acdc3");
+        assert_eq!(
+            sums.md5.as_ref().map(oss_etag).as_deref(),
+            Some("\"5EB63BBBE01EEED093CB22BB8F5ACDC3\"")
+        );
+    }
+
+    #[test]
+    fn computes_only_what_is_wanted() {
+        let sums = |want| {
+            let mut digests = Digests::new(want);
+            digests.update(&generated(5 * 1024 * 1024));
+            digests.finish()
+        };
+        let all = sums(Want::ALL);
+        let only = |sums: Sums| {
+            (
+                sums.md5.is_some(),
+                sums.crc64.is_some(),
+                sums.crc32.is_some(),
+                sums.segments.is_some(),
+            )
+        };
+        assert_eq!(only(sums(Want::OSS)), (true, true, false, false));
+        assert_eq!(only(sums(Want::MD5)), (true, false, false, false));
+        assert_eq!(only(sums(Want::WCS_CHUNK)), (false, false, true, true));
+        assert_eq!(only(sums(Want::WCS_BLOCK)), (false, false, false, true));
+        assert_eq!(only(sums(Want::WCS_FILE)), (true, false, false, true));
+        let block = sums(Want::WCS_BLOCK);
+        assert_eq!(block.size, all.size);
+        assert_eq!(block.segments, all.segments);
+        assert_eq!(block.wcs_etag, all.wcs_etag);
+        assert_eq!(sums(Want::OSS).md5, all.md5);
     }
 }

@@ -9,7 +9,7 @@
 //! used for that too). MD5 state cannot be split or merged, so this is the only way to know an
 //! object's MD5 without keeping its parts.
 
-use super::digest::Digests;
+use super::digest::{Digests, Want};
 
 /// The in-order prefix of a multipart upload, folded.
 #[derive(Clone)]
@@ -38,7 +38,7 @@ impl Fold {
     /// An empty fold whose first part is `first`.
     pub(crate) fn new(first: u32) -> Self {
         Fold {
-            digests: Digests::default(),
+            digests: Digests::new(Want::MD5),
             next: first,
             folded: Vec::new(),
             claimed: None,
@@ -127,7 +127,10 @@ mod tests {
         assert_eq!(fold.next(), 2);
         let (old, _) = fold.claim(2).unwrap();
         let (new, _) = fold.steal(2).unwrap();
-        assert!(!fold.commit(old, [9; 16], Digests::default()), "stolen");
+        assert!(
+            !fold.commit(old, [9; 16], Digests::new(Want::MD5)),
+            "stolen"
+        );
         fold.release(old);
         assert!(fold.claim(2).is_none(), "the thief still holds it");
         fold.release(new);

@@ -43,7 +43,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use self::digest::{Digests, Sums};
+use self::digest::{Digests, Sums, Want};
 use crate::state::lock;
 
 /// Where the upload hosts keep what they receive.
@@ -194,7 +194,7 @@ impl ObjectStore {
             Some(path) => Some(tokio::fs::File::create(path).await?),
             None => None,
         };
-        let mut digests = Digests::default();
+        let mut digests = Digests::new(Want::MD5);
         for piece in pieces {
             read_into(piece, &mut digests, out.as_mut()).await?;
         }
@@ -240,9 +240,7 @@ fn file_name(name: &str) -> String {
         "%".to_owned()
     } else if encoded.len() > 200 {
         // Too long for most file systems: fall back to a digest of the name.
-        let mut digests = Digests::default();
-        digests.update(name.as_bytes());
-        format!("long-{}", digests.finish().md5_hex())
+        format!("long-{}", digest::md5_hex(name.as_bytes()))
     } else {
         encoded
     }

@@ -17,10 +17,21 @@ use super::form::{self, FormError};
 use crate::server::ConnectionKiller;
 use crate::state::{Shared, lock};
 use crate::storage::body::{self, InTransit, ReceiveError};
-use crate::storage::digest::Digests;
+use crate::storage::digest::{Digests, Want};
 use crate::storage::fault::StorageFaultKind;
 use crate::storage::{self as store, StorageVendor};
 use crate::wangsu::token;
+
+/// A chunk (`mkblk` or `bput` body) received whole: what the host answers with.
+#[derive(Debug)]
+pub(super) struct Chunk {
+    pub(super) size: u64,
+    pub(super) crc32: u32,
+    /// The file hash of the chunk's bytes.
+    pub(super) checksum: String,
+    /// The spool file, when the chunk was not folded.
+    pub(super) file: Option<std::path::PathBuf>,
+}
 
 /// The VoD form upload limit: 2 GB.
 const MAX_FORM_FILE: u64 = 2 * 1024 * 1024 * 1024;
@@ -252,15 +263,25 @@ impl Call<'_> {
         limit: u64,
         spool: bool,
         also: &mut [&mut Digests],
-    ) -> Result<body::Received, WcsError> {
+    ) -> Result<Chunk, WcsError> {
         let file = spool.then(|| self.shared.objects.incoming());
-        body::receive(body, file.as_deref(), limit, self.transit, also)
+        let want = Want::WCS_CHUNK;
+        let received = body::receive(body, file.as_deref(), limit, self.transit, want, also)
             .await
             .map_err(|error| match error {
                 ReceiveError::TooLarge => WcsError::bad("the chunk is larger than its block"),
                 ReceiveError::Client(why) => WcsError::bad(format!("incomplete body: {why}")),
                 ReceiveError::Io(_) => WcsError::internal(),
-            })
+            })?;
+        let (Some(crc32), Some(checksum)) = (received.sums.crc32, received.sums.wcs_etag) else {
+            return Err(WcsError::internal()); // Want::WCS_CHUNK computes both
+        };
+        Ok(Chunk {
+            size: received.sums.size,
+            crc32,
+            checksum,
+            file: received.file,
+        })
     }
 
     async fn form_upload(&self, body: Body) -> Result<Value, WcsError> {
@@ -310,12 +331,13 @@ impl Call<'_> {
                 &policy.bucket,
                 &policy.key,
                 sums.size,
-                Some(sums.md5),
+                sums.md5,
                 file,
             )
             .await
             .map_err(|_| WcsError::internal())?;
-        Ok(json!({ "hash": sums.wcs_etag, "key": policy.key, "response": "{\"success\":0}" }))
+        let hash = sums.wcs_etag.ok_or_else(WcsError::internal)?; // Want::WCS_FILE computes it
+        Ok(json!({ "hash": hash, "key": policy.key, "response": "{\"success\":0}" }))
     }
 
     fn check_form(&self, form: &Form) -> Result<(Policy, store::digest::Sums), WcsError> {

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use tokio::io::AsyncWriteExt;
 
 use crate::storage::body::InTransit;
-use crate::storage::digest::{Digests, Sums};
+use crate::storage::digest::{Digests, Sums, Want};
 
 /// The most bytes a text field or a part's headers may have.
 const MAX_FIELD: usize = 64 * 1024;
@@ -74,7 +74,7 @@ pub(crate) async fn read(
     let delimiter = format!("\r\n--{boundary}").into_bytes();
     let mut out = None;
     let mut form = Form::default();
-    let mut digests = Digests::default();
+    let mut digests = Digests::new(Want::WCS_FILE);
     let mut field = Vec::new();
     let mut damaged = false;
     let mut buf: Vec<u8> = Vec::new();
@@ -173,7 +173,9 @@ pub(crate) async fn read(
                         if let Some(mut out) = out.take() {
                             out.flush().await.map_err(FormError::Io)?;
                         }
-                        form.file = Some(std::mem::take(&mut digests).finish());
+                        form.file = Some(
+                            std::mem::replace(&mut digests, Digests::new(Want::WCS_FILE)).finish(),
+                        );
                     } else if !name.is_empty() {
                         form.fields.push((
                             std::mem::take(name),
@@ -278,7 +280,7 @@ mod tests {
         assert_eq!(parsed.field("token"), Some("t:o:k"));
         assert_eq!(parsed.field("key"), Some("k"));
         let sums = parsed.file.unwrap();
-        let mut expected = Digests::default();
+        let mut expected = Digests::new(Want::WCS_FILE);
         expected.update(&file);
         assert_eq!(sums, expected.finish());
         assert!(run(form(&[("file", b"")]), "B").unwrap().file.unwrap().size == 0);

@@ -9,11 +9,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
-use super::api::{Call, WcsError};
+use super::api::{Call, Chunk, WcsError};
 use super::{Block, FileId, Slices};
 use crate::state::lock;
-use crate::storage::body;
-use crate::storage::digest::{self, Digests, WCS_SEGMENT};
+use crate::storage::digest::{self, Digests, WCS_SEGMENT, Want};
 use crate::storage::fold::Fold;
 use crate::storage::{self as store, StorageVendor};
 
@@ -39,7 +38,7 @@ impl Call<'_> {
             id: *uuid::Uuid::new_v4().as_bytes(),
             chunks: Vec::new(),
             received: 0,
-            digests: Digests::default(),
+            digests: Digests::new(Want::WCS_BLOCK),
             claim: None,
             folded: false,
         };
@@ -130,13 +129,13 @@ impl Call<'_> {
 
     /// Appends a received chunk to `block` under a fresh ctx (a whole block goes into the fold
     /// it claimed, or lets the fold take spooled blocks); the chunk answer.
-    async fn add_chunk(&self, mut block: Block, received: body::Received) -> Value {
+    async fn add_chunk(&self, mut block: Block, received: Chunk) -> Value {
         let ctx = format!(
             "{}-{}",
             uuid::Uuid::new_v4().simple(),
-            block.received + received.sums.size
+            block.received + received.size
         );
-        block.received += received.sums.size;
+        block.received += received.size;
         block.chunks.extend(received.file);
         let offset = block.received;
         let file = block.file();
@@ -157,8 +156,8 @@ impl Call<'_> {
         }
         json!({
             "ctx": ctx,
-            "checksum": received.sums.wcs_etag,
-            "crc32": received.sums.crc32,
+            "checksum": received.checksum,
+            "crc32": received.crc32,
             "offset": offset,
             "host": self.shared.wangsu_url,
         })
@@ -301,7 +300,7 @@ impl Call<'_> {
         };
         let segments: Vec<[u8; 20]> = blocks
             .iter()
-            .flat_map(|b| b.digests.clone().finish().segments)
+            .flat_map(|b| b.digests.clone().finish().segments.unwrap_or_default())
             .collect();
         let objects = &self.shared.objects;
         let (md5, file) = if objects.keeps_bytes() {
@@ -310,7 +309,7 @@ impl Call<'_> {
                 .assemble(&pieces)
                 .await
                 .map_err(|_| WcsError::internal())?;
-            (Some(sums.md5), file)
+            (sums.md5, file)
         } else {
             (self.finish_fold(fold, &blocks).await, None)
         };
@@ -346,7 +345,7 @@ impl Call<'_> {
                         break;
                     }
                 }
-                md5 = ok.then(|| digests.finish().md5);
+                md5 = ok.then(|| digests.finish().md5).flatten();
             }
         }
         store::discard(&spooled).await;
