@@ -8,12 +8,10 @@
 //! for the whole upload: new keys never start a new one.
 
 use std::future::Future;
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use bytes::BytesMut;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -420,9 +418,9 @@ impl Run<'_> {
         // Recorded first, so a rerun after a failure keeps the media id.
         self.up.save(record).await?;
         self.up.report(self.progress(record));
-        let mut file = open(&self.source_path).await?;
+        let file = open(&self.source_path).await?;
         let spec = self.plan.part(1).expect("a plan has part 1");
-        let body = read_part(&mut file, spec, &self.gauge, &self.source_path).await?;
+        let body = read_part(&file, spec, &self.gauge, &self.source_path).await?;
         let storage = &self.up.storage;
         let object = call(&self.shared, &self.up.options.retry, |c| {
             let bytes = body.bytes.clone();
@@ -472,7 +470,7 @@ impl Run<'_> {
             })
             .collect();
         let concurrency = self.up.options.concurrency.max(1);
-        let mut file = open(&self.source_path).await?;
+        let file = open(&self.source_path).await?;
         let mut tasks = JoinSet::new();
         let mut failure: Option<Error> = None;
         for spec in missing {
@@ -483,7 +481,7 @@ impl Run<'_> {
             if failure.is_some() {
                 break;
             }
-            let body = match read_part(&mut file, spec, &self.gauge, &self.source_path).await {
+            let body = match read_part(&file, spec, &self.gauge, &self.source_path).await {
                 Ok(body) => body,
                 Err(e) => {
                     failure = Some(e);
@@ -587,7 +585,7 @@ impl Run<'_> {
             }
             Err(e) => return Err(e),
         };
-        let mut file = None;
+        let mut opened = None;
         let mut kept = Vec::new();
         for part in listed {
             let Some(spec) = self.plan.part(part.number) else {
@@ -613,11 +611,11 @@ impl Run<'_> {
             let Some(theirs) = &part.checksum else {
                 continue;
             };
-            if file.is_none() {
-                file = Some(open(&self.source_path).await?);
-            }
-            let file = file.as_mut().expect("opened above");
-            let body = read_part(file, spec, &self.gauge, &self.source_path).await?;
+            let file = match &opened {
+                Some(file) => Arc::clone(file),
+                None => opened.insert(open(&self.source_path).await?).clone(),
+            };
+            let body = read_part(&file, spec, &self.gauge, &self.source_path).await?;
             let ours = storage.part_checksum(&body.bytes);
             if &ours == theirs {
                 kept.push(PartReceipt {
@@ -762,15 +760,19 @@ fn check_parts(record: &Checkpoint, plan: &Plan) -> std::result::Result<(), Stri
     Ok(())
 }
 
-async fn open(path: &Path) -> Result<tokio::fs::File> {
-    tokio::fs::File::open(path).await.map_err(|e| {
+/// Opens the file to upload. Parts are read at their offsets on the blocking pool, one
+/// positioned read straight into the part's buffer: `tokio::fs::File` would read through its own
+/// 2 MiB buffer and copy every byte once more.
+async fn open(path: &Path) -> Result<Arc<std::fs::File>> {
+    let file = tokio::fs::File::open(path).await.map_err(|e| {
         Error::invalid_input("file", format!("{} cannot be read: {e}", path.display()))
-    })
+    })?;
+    Ok(Arc::new(file.into_std().await))
 }
 
 /// Reads one part from the file into a counted buffer.
 async fn read_part(
-    file: &mut tokio::fs::File,
+    file: &Arc<std::fs::File>,
     spec: PartSpec,
     gauge: &Arc<BufferGauge>,
     path: &Path,
@@ -787,10 +789,29 @@ async fn read_part(
     };
     let len = usize::try_from(spec.len)
         .map_err(|_| Error::invalid_input("part_size", "does not fit in memory"))?;
-    let mut buf = BytesMut::zeroed(len);
-    file.seek(SeekFrom::Start(spec.offset))
-        .await
-        .map_err(unreadable)?;
-    file.read_exact(&mut buf).await.map_err(unreadable)?;
-    Ok(gauge.hold(Bytes::from(buf)))
+    let file = Arc::clone(file);
+    let read = tokio::task::spawn_blocking(move || {
+        let mut buf = BytesMut::zeroed(len);
+        read_exact_at(&file, &mut buf, spec.offset).map(|()| buf)
+    })
+    .await
+    .map_err(std::io::Error::other)
+    .and_then(|read| read)
+    .map_err(unreadable)?;
+    Ok(gauge.hold(read.freeze()))
+}
+
+/// Fills `buf` from `file` at `offset`.
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset` (parts are read one at a time, so seeking the shared
+/// handle is safe).
+#[cfg(not(unix))]
+fn read_exact_at(mut file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
