@@ -124,9 +124,12 @@ impl Storage for Counting {
         session: &SessionId,
         part: PartSpec,
         body: Bytes,
+        checksum: &Checksum,
     ) -> Result<PartReceipt> {
         self.parts.lock().unwrap().push(part.number);
-        self.inner.send_part(credential, session, part, body).await
+        self.inner
+            .send_part(credential, session, part, body, checksum)
+            .await
     }
 
     async fn list_parts(

@@ -147,12 +147,12 @@ async fn a_multipart_upload_sends_exact_bytes_with_each_calls_keys() {
     let up = oss.initiate_multipart_upload(&loc, &keys(1)).await.unwrap();
     assert_eq!(up.upload_id, "UP-1");
     let p1 = oss
-        .upload_part(&loc, &keys(1), &up.upload_id, 1, part1.clone().into())
+        .upload_part(&loc, &keys(1), &up.upload_id, 1, Bytes::from(part1.clone()))
         .await
         .unwrap();
     // The keys rotate mid-upload: the next call signs with the new ones.
     let p2 = oss
-        .upload_part(&loc, &keys(2), &up.upload_id, 2, part2.clone().into())
+        .upload_part(&loc, &keys(2), &up.upload_id, 2, Bytes::from(part2.clone()))
         .await
         .unwrap();
     assert_eq!((p1.etag.as_str(), p2.etag.as_str()), ("E1", "E2"));

@@ -182,6 +182,7 @@ impl Storage for MemoryStorageDouble {
         session: &SessionId,
         part: PartSpec,
         body: Bytes,
+        _checksum: &Checksum,
     ) -> Result<PartReceipt> {
         {
             let mut s = self.state();

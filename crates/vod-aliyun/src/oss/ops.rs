@@ -38,6 +38,46 @@ pub const MAX_LIST_PARTS: u32 = 1000;
 /// The largest object PutObject writes, and the largest part: 5 GiB.
 pub const MAX_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
+/// A part's bytes, with their CRC-64 when the caller already has it.
+///
+/// An uploader that records each part's CRC (to combine them into the object's) passes it here
+/// so the bytes are not summed twice; [`OssClient::upload_part`] still checks OSS's CRC
+/// against it. Plain [`Bytes`] convert into one that is summed when sent.
+///
+/// ```
+/// use vod_aliyun::oss::{Bytes, crc64, ops::PartBody};
+/// let bytes = Bytes::from_static(b"123456789");
+/// let body = PartBody::summed(bytes.clone(), crc64::checksum(&bytes));
+/// assert_eq!(body.crc64(), PartBody::from(bytes).crc64());
+/// ```
+#[derive(Debug, Clone)]
+pub struct PartBody {
+    bytes: Bytes,
+    crc64: Option<u64>,
+}
+
+impl PartBody {
+    /// `bytes` whose CRC-64 is `crc64` (a wrong one makes the upload fail as a checksum
+    /// mismatch, never pass).
+    pub fn summed(bytes: Bytes, crc64: u64) -> Self {
+        PartBody {
+            bytes,
+            crc64: Some(crc64),
+        }
+    }
+
+    /// The CRC-64 of the bytes: the one given, or computed now.
+    pub fn crc64(&self) -> u64 {
+        self.crc64.unwrap_or_else(|| crc64::checksum(&self.bytes))
+    }
+}
+
+impl From<Bytes> for PartBody {
+    fn from(bytes: Bytes) -> Self {
+        PartBody { bytes, crc64: None }
+    }
+}
+
 /// What PutObject and UploadPart answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBytes {
@@ -267,17 +307,19 @@ impl OssClient {
         .await
     }
 
-    /// Uploads part `part_number` (1 to 10,000; uploading a number again replaces it).
+    /// Uploads part `part_number` (1 to 10,000; uploading a number again replaces it): its
+    /// [`Bytes`], or a [`PartBody`] whose CRC-64 the caller already computed.
     pub async fn upload_part(
         &self,
         location: &ObjectLocation,
         keys: &SigningKey,
         upload_id: &str,
         part_number: u32,
-        body: Bytes,
+        body: impl Into<PartBody>,
     ) -> Result<StoredBytes> {
-        let sent = crc64::checksum(&body);
-        let call = calls::upload_part(upload_id, part_number, body)?;
+        let body = body.into();
+        let sent = body.crc64();
+        let call = calls::upload_part(upload_id, part_number, body.bytes)?;
         let what = format!("part {part_number}");
         self.exchange(&call, location, keys, |r, redactor| {
             stored(r, redactor, sent, &what)

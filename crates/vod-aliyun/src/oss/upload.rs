@@ -24,7 +24,7 @@ use super::address::ObjectLocation;
 use super::client::OssClient;
 use super::crc64;
 use super::multipart::{CompletedPart, MAX_PARTS};
-use super::ops::MAX_PUT_BYTES;
+use super::ops::{MAX_PUT_BYTES, PartBody};
 use vod_core::raw::SigningKey;
 
 /// The algorithm name of OSS checksums (`x-oss-hash-crc64ecma`), a decimal CRC-64/XZ.
@@ -132,11 +132,16 @@ impl Storage for OssUploadStorage {
         session: &SessionId,
         part: PartSpec,
         body: Bytes,
+        checksum: &Checksum,
     ) -> Result<PartReceipt> {
         let (location, keys) = target(credential)?;
         let size = body.len() as u64;
-        // UploadPart compares OSS's CRC-64 with what it sent (a mismatch is ChecksumMismatch);
+        // UploadPart compares OSS's CRC-64 with what was sent (a mismatch is ChecksumMismatch);
         // the receipt carries it only when OSS sent one, so the driver's check is not a tautology.
+        let body = match crc_of(checksum) {
+            Some(crc) => PartBody::summed(body, crc),
+            None => PartBody::from(body),
+        };
         let stored = self
             .client
             .upload_part(&location, &keys, session.as_str(), part.number, body)

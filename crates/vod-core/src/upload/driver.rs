@@ -11,7 +11,6 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::BytesMut;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -644,7 +643,7 @@ async fn send_part(
     let receipt = call(&shared, &retry, |c| {
         let (storage, session, bytes, ours) = (&storage, &session, body.bytes.clone(), &ours);
         async move {
-            let receipt = storage.send_part(&c, session, spec, bytes).await?;
+            let receipt = storage.send_part(&c, session, spec, bytes, ours).await?;
             check_receipt(&receipt, spec, ours)?;
             Ok(receipt)
         }
@@ -790,8 +789,8 @@ async fn read_part(
     let len = usize::try_from(spec.len)
         .map_err(|_| Error::invalid_input("part_size", "does not fit in memory"))?;
     let file = Arc::clone(file);
+    let mut buf = gauge.buffer(len);
     let read = tokio::task::spawn_blocking(move || {
-        let mut buf = BytesMut::zeroed(len);
         read_exact_at(&file, &mut buf, spec.offset).map(|()| buf)
     })
     .await

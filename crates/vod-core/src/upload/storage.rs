@@ -132,13 +132,15 @@ pub trait Storage: Send + Sync + Debug {
     async fn start(&self, credential: &UploadCredential, plan: &Plan) -> Result<SessionId>;
 
     /// Sends part `part` (its bytes are `body`) of session `session`; sending a number again
-    /// replaces it.
+    /// replaces it. `checksum` is [`part_checksum`](Storage::part_checksum) of `body`, computed
+    /// once by the driver: use it rather than hashing the bytes again.
     async fn send_part(
         &self,
         credential: &UploadCredential,
         session: &SessionId,
         part: PartSpec,
         body: Bytes,
+        checksum: &Checksum,
     ) -> Result<PartReceipt>;
 
     /// The parts the vendor holds for `session`, or `None` when the vendor cannot say (the

@@ -192,6 +192,8 @@ impl Storage for WangsuUploadStorage {
         session: &SessionId,
         part: PartSpec,
         body: Bytes,
+        // The unit SHA-1s; the host answers a CRC-32 per chunk instead, checked by each call.
+        _checksum: &Checksum,
     ) -> Result<PartReceipt> {
         let target = target(credential)?;
         let batch = UploadBatch::parse(session.as_str())?;
