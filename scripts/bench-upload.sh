@@ -30,7 +30,7 @@
 # with apt-get when missing and allowed) and free space for the file in TMPDIR.
 #
 # Usage: scripts/bench-upload.sh [--full] [--size SIZE] [--runs N] [--vod-part-sizes LIST] [--only LIST]
-#                                [--json-out FILE] [--keep]
+#                                [--profile LIST] [--json-out FILE] [--keep]
 #   --full            a 1 GiB file (default: 256 MiB, a quick run)
 #   --size SIZE       another size: bytes or a number with KiB, MiB or GiB (e.g. 32MiB, to try
 #                     the script out)
@@ -39,6 +39,9 @@
 #                     its default concurrency, to choose the default part size
 #   --only LIST       only the rows whose names contain one of these comma-separated words
 #                     (e.g. floor,oss2); for development
+#   --profile LIST    after the rounds, run each row whose name contains one of these words once
+#                     more under `perf record` (uploader and emulator), not counted in the table,
+#                     and print each side's hottest symbols (needs perf: Debian's linux-perf)
 #   --json-out FILE   also write every run and verdict to FILE
 #   --keep            keep the temporary directory (file, virtualenv, each run's output)
 # Environment: CARGO_TARGET_DIR and other cargo variables are passed through.
@@ -49,11 +52,12 @@ size_text=256MiB
 runs=3
 only=""
 part_sizes=""
+profile=""
 json_out=""
 keep=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --size|--runs|--only|--vod-part-sizes|--json-out)
+        --size|--runs|--only|--vod-part-sizes|--profile|--json-out)
             [[ $# -ge 2 ]] || { echo "$1 needs a value (see --help)" >&2; exit 2; } ;;
     esac
     case "$1" in
@@ -62,6 +66,7 @@ while [[ $# -gt 0 ]]; do
         --runs) runs="${2:-}"; shift 2 ;;
         --only) only="${2:-}"; shift 2 ;;
         --vod-part-sizes) part_sizes="${2:-}"; shift 2 ;;
+        --profile) profile="${2:-}"; shift 2 ;;
         --json-out) json_out="${2:-}"; shift 2 ;;
         --keep) keep=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -87,6 +92,10 @@ IFS=, read -r -a part_size_list <<< "$part_sizes"
 for part_size in "${part_size_list[@]}"; do
     size_bytes "$part_size" >/dev/null || { echo "--vod-part-sizes: expected sizes such as 4MiB,16MiB (got '$part_size')" >&2; exit 2; }
 done
+if [[ -n "$profile" ]] && ! command -v perf >/dev/null; then
+    echo "--profile needs perf (Debian: apt-get install linux-perf)" >&2
+    exit 2
+fi
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "--runs: expected a whole number of at least 1 (got '$runs')" >&2; exit 2; }
 if [[ -n "$json_out" ]]; then
     mkdir -p "$(dirname "$json_out")"
@@ -180,6 +189,7 @@ status=0
     --emulator-pid "$emulator_pid" --file "$work/upload.mp4" --work "$work" \
     --floor "$floor" --vod "$vod" --time "$gnu_time" --runs "$runs" \
     ${only:+--only "$only"} ${part_sizes:+--vod-part-sizes "$part_sizes"} \
+    ${profile:+--profile "$profile" --perf "$(command -v perf)"} \
     ${json_out:+--json-out "$json_out"} || status=$?
 echo
 echo "==> load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

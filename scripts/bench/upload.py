@@ -31,6 +31,10 @@ status is then 1). Rounds run every uploader once, in reverse order every other 
 are medians over rounds.
 
 Prints a table and the verdicts of the targets of issue 14; --json-out writes every run.
+
+--profile ROWS: after the rounds, each named row runs once more under `perf record` (the
+uploader, and the emulator attached by pid for the same time), not counted in the table; prints
+each side's hottest symbols by self time, which is what BENCHMARKS.md cites for where the CPU goes.
 """
 
 import argparse
@@ -225,7 +229,9 @@ class Bench:
             return command + row.options["flags"], None, "from-output"
         raise ValueError(row.kind)
 
-    def run(self, row, round_index):
+    def run(self, row, round_index, profile=None):
+        """One run of `row`; with `profile` (a path prefix), under perf record, the uploader's
+        samples in PROFILE.uploader and the emulator's in PROFILE.emulator."""
         run_dir = os.path.join(self.args.work, "runs", f"{round_index}-{self.counter + 1:03d}")
         os.makedirs(run_dir, exist_ok=True)
         try:
@@ -233,6 +239,23 @@ class Bench:
         except Exception as exc:  # noqa: BLE001 - a refused credential call fails this run only
             return {"round": round_index, "ok": False,
                     "error": f"getting the credential failed: {type(exc).__name__}: {str(exc)[:300]}"}
+        pid = self.args.emulator_pid
+        emulator_perf = None
+        if profile:
+            perf = [self.args.perf, "record", "-q", "-F", "999"]
+            command = [*perf, "-o", profile + ".uploader", "--", *command]
+            emulator_perf = subprocess.Popen([*perf, "-p", str(pid), "-o", profile + ".emulator"],
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)  # perf attaches to the emulator's threads
+        try:
+            return self.measure(row, round_index, run_dir, command, stdin_text, key)
+        finally:
+            if emulator_perf is not None:
+                emulator_perf.send_signal(signal.SIGINT)
+                emulator_perf.wait(timeout=60)
+
+    def measure(self, row, round_index, run_dir, command, stdin_text, key):
+        """Runs `command` for `row` and checks what the emulator stored under `key`."""
         pid = self.args.emulator_pid
         self.hwm_resettable = reset_emulator_hwm(pid) and self.hwm_resettable
         emu_cpu_before = emulator_cpu(pid)
@@ -290,6 +313,51 @@ class Bench:
 
 
 # Figures
+
+
+def perf_top(perf, data_path, limit):
+    """The `limit` hottest symbols of a perf recording by self time: [(percent, symbol)];
+    kernel symbols are marked."""
+    report = subprocess.run([perf, "report", "-i", data_path, "--no-children", "--sort", "sym",
+                             "--stdio"], capture_output=True, text=True)
+    top = []
+    for line in report.stdout.splitlines():
+        match = re.match(r"\s*([0-9.]+)%\s+\[(.)\]\s+(.+)", line)
+        if match:
+            kernel = "kernel " if match.group(2) == "k" else ""
+            top.append((float(match.group(1)), kernel + match.group(3).strip()))
+        if len(top) >= limit:
+            break
+    return top
+
+
+def profiles(args, bench, runnable):
+    """--profile: one more run of each named row under perf; {row name: {side: top symbols}}."""
+    wanted = [w.strip() for w in args.profile.split(",") if w.strip()]
+    chosen = [r for r in runnable if r.kind != "cat" and any(w in r.name for w in wanted)]
+    found = {}
+    if not chosen:
+        print(f"\n--profile {args.profile}: no row of this run matches")
+        return found
+    print("\nProfiles: one more run of each row under `perf record -F 999` (not in the table above),")
+    print("the uploader and the emulator; self time by symbol, the hottest first.")
+    directory = os.path.join(args.work, "profiles")
+    os.makedirs(directory, exist_ok=True)
+    for index, row in enumerate(chosen):
+        prefix = os.path.join(directory, f"{index:02d}")
+        run = bench.run(row, args.runs, profile=prefix)
+        state = "ok" if run["ok"] else f"FAILED: {run['error']}"
+        print(f"\n{row.name} ({state})")
+        found[row.name] = {}
+        for side in ("uploader", "emulator"):
+            top = perf_top(args.perf, f"{prefix}.{side}", args.profile_symbols)
+            found[row.name][side] = top
+            print(f"  {side}:")
+            for percent, symbol in top:
+                print(f"    {percent:5.1f}%  {symbol[:100]}")
+            if not top:
+                print("    (no samples: see perf's output in the run directory)")
+    return found
 
 
 def median(values):
@@ -473,6 +541,10 @@ def main():
     parser.add_argument("--vod-part-sizes", default="",
                         type=lambda t: [p.strip() for p in t.split(",") if p.strip()],
                         help="comma-separated part sizes (8MiB) for extra vod rows at the default concurrency")
+    parser.add_argument("--profile", default="",
+                        help="comma-separated parts of row names to run once more under perf")
+    parser.add_argument("--profile-symbols", type=int, default=12)
+    parser.add_argument("--perf", default="perf")
     parser.add_argument("--json-out")
     args = parser.parse_args()
     args.file = os.path.abspath(args.file)
@@ -521,6 +593,7 @@ def main():
     print_table(rows, bench.size)
     print()
     lines = verdicts(rows, bench.size, vod_help)
+    profiled = profiles(args, bench, runnable) if args.profile else {}
 
     failed = [r for row in rows for r in row.runs if not r["ok"]]
     if args.json_out:
@@ -529,7 +602,7 @@ def main():
                 "file_bytes": bench.size, "md5": bench.md5, "rounds": args.runs,
                 "rows": [{"name": r.name, "kind": r.kind, "concurrency": r.concurrency,
                           "missing": r.missing, "summary": r.summary, "runs": r.runs} for r in rows],
-                "verdicts": lines,
+                "verdicts": lines, "profiles": profiled,
             }, f, indent=2)
     if failed:
         print(f"\n{len(failed)} run(s) FAILED: a run that did not store the file's bytes is not a result")
