@@ -11,8 +11,22 @@ use tokio::io::AsyncWriteExt;
 use super::digest::{Digests, Sums, Want};
 use crate::server::ConnectionKiller;
 
-/// Read and write in pieces of at most this many bytes.
+/// Hash in pieces of at most this many bytes.
 pub(crate) const BUFFER: usize = 64 * 1024;
+
+/// Files are written and read back in pieces of this size: each `tokio::fs` call is a trip to
+/// the blocking pool, and one per body frame (often 16 KiB) made thread switches a quarter of
+/// the emulator's CPU while it spooled parts.
+pub(crate) const FILE_BUFFER: usize = 1 << 20;
+
+/// A file being written, buffered (see [`FILE_BUFFER`]).
+pub(crate) type Spool = tokio::io::BufWriter<tokio::fs::File>;
+
+/// Creates the file at `path` for writing, buffered.
+pub(crate) async fn create(path: &Path) -> io::Result<Spool> {
+    let file = tokio::fs::File::create(path).await?;
+    Ok(tokio::io::BufWriter::with_capacity(FILE_BUFFER, file))
+}
 
 /// What can happen to the bytes on their way in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,7 +79,7 @@ pub(crate) async fn receive(
     also: &mut [&mut Digests],
 ) -> Result<Received, ReceiveError> {
     let mut out = match file {
-        Some(path) => Some(tokio::fs::File::create(path).await?),
+        Some(path) => Some(create(path).await?),
         None => None,
     };
     let digests = Digests::new(want);
@@ -92,7 +106,7 @@ pub(crate) async fn receive(
 
 async fn pump(
     mut body: Body,
-    mut out: Option<&mut tokio::fs::File>,
+    mut out: Option<&mut Spool>,
     limit: u64,
     transit: InTransit,
     mut digests: Digests,

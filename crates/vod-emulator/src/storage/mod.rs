@@ -191,7 +191,7 @@ impl ObjectStore {
     pub(crate) async fn assemble(&self, pieces: &[PathBuf]) -> io::Result<(Sums, Option<PathBuf>)> {
         let target = self.keep_bytes.then(|| self.incoming());
         let mut out = match &target {
-            Some(path) => Some(tokio::fs::File::create(path).await?),
+            Some(path) => Some(body::create(path).await?),
             None => None,
         };
         let mut digests = Digests::new(Want::MD5);
@@ -210,9 +210,9 @@ impl ObjectStore {
 pub(crate) async fn read_into(
     path: &std::path::Path,
     digests: &mut Digests,
-    mut out: Option<&mut tokio::fs::File>,
+    mut out: Option<&mut body::Spool>,
 ) -> io::Result<()> {
-    let mut buffer = vec![0u8; body::BUFFER];
+    let mut buffer = vec![0u8; body::FILE_BUFFER];
     let mut file = tokio::fs::File::open(path).await?;
     loop {
         let read = file.read(&mut buffer).await?;
