@@ -38,12 +38,12 @@ pub struct UploadArgs {
     /// The preferred part size: bytes, or a number with KiB, MiB or GiB. The vendor's rules may
     /// raise it (OSS: at most 10,000 parts; Wangsu: whole 4 MiB blocks). Why 8 MiB: in the upload
     /// benchmark (a 1 GiB file on 2 vCPUs, BENCHMARKS.md) parts of 4 to 32 MiB were equally fast
-    /// within the noise (241-277 MB/s a round), and 8 MiB holds half the memory of 16 MiB.
+    /// within the noise (351-423 MB/s a round), and 8 MiB holds half the memory of 16 MiB.
     // The library's default (a test keeps the two equal).
     #[arg(long, value_name = "SIZE", value_parser = size::parse, default_value = "8MiB")]
     part_size: u64,
     /// Parts sent at once; memory holds at most this many parts. Why 4: in the upload benchmark
-    /// it was as fast as or faster than 1 and 8 for both vendors (259 and 258 MB/s, BENCHMARKS.md).
+    /// it was faster than 1 and 8 for both vendors (429 and 371 MB/s, BENCHMARKS.md).
     #[arg(
         long,
         value_name = "N",

