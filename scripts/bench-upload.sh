@@ -105,22 +105,9 @@ fi
 # Test keys only: the emulator accepts them and nothing else does.
 key="bench-ak:bench-secret"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/vod-bench-upload.XXXXXX")"
-emulator_pid=""
-cleanup() {
-    if [[ -n "$emulator_pid" ]]; then
-        kill "$emulator_pid" 2>/dev/null || true
-        wait "$emulator_pid" 2>/dev/null || true
-    fi
-    if [[ $keep -eq 1 ]]; then
-        echo "kept $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/emulator.sh
+source "$root/scripts/lib/emulator.sh"
+make_work vod-bench-upload
 
 machine() {
     local model
@@ -150,9 +137,7 @@ cd "$root"
 echo "==> building vod-emulator, vod and examples/upload_floor.rs (release)"
 cargo build -q --release -p vod-emulator --bin vod-emulator -p vod-cli --bin vod
 cargo build -q --release --example upload_floor
-target_dir="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')" \
-    || target_dir="${CARGO_TARGET_DIR:-$root/target}"
+target_dir="$(cargo_target_dir "$root")"
 emulator="$target_dir/release/vod-emulator"
 vod="$target_dir/release/vod"
 floor="$target_dir/release/examples/upload_floor"
@@ -177,8 +162,6 @@ head -c "$size" /dev/urandom > "$work/upload.mp4"
 echo "==> starting $emulator (digest storage)"
 # Digest mode spools parts that arrive ahead of their predecessors into TMPDIR: keep them in the
 # work directory too.
-# shellcheck source=lib/emulator.sh
-source "$root/scripts/lib/emulator.sh"
 TMPDIR="$work" start_emulator "$work" "$emulator" --key "$key" --storage digest
 echo "==> emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url (pid $emulator_pid)"
 

@@ -31,29 +31,14 @@ key="xcheck-ak:xcheck-secret"
 sts_key="STS.xcheck-sts-ak:xcheck-sts-secret:CAIS-xcheck-security-token"
 
 start=$SECONDS
-work="$(mktemp -d "${TMPDIR:-/tmp}/vod-emulator-xcheck.XXXXXX")"
-emulator_pid=""
-cleanup() {
-    if [[ -n "$emulator_pid" ]]; then
-        kill "$emulator_pid" 2>/dev/null || true
-        wait "$emulator_pid" 2>/dev/null || true
-    fi
-    if [[ $keep -eq 1 ]]; then
-        echo "kept $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/emulator.sh
+source "$root/scripts/lib/emulator.sh"
+make_work vod-emulator-xcheck
 
 echo "building vod-emulator"
 cd "$root"
 cargo build -q -p vod-emulator --bin vod-emulator
-target_dir="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')" \
-    || target_dir="${CARGO_TARGET_DIR:-$root/target}"
+target_dir="$(cargo_target_dir "$root")"
 emulator="$target_dir/debug/vod-emulator"
 [[ -x "$emulator" ]] || { echo "no emulator binary at $emulator" >&2; exit 1; }
 
@@ -63,8 +48,6 @@ source "$root/scripts/lib/venv.sh"
 make_venv "$venv" aliyun-python-sdk-core aliyun-python-sdk-vod alibabacloud-vod20170321 wangsu-sdk-python
 
 echo "starting $emulator"
-# shellcheck source=lib/emulator.sh
-source "$root/scripts/lib/emulator.sh"
 start_emulator "$work" "$emulator" --storage digest --key "$key" --key "$sts_key"
 echo "emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url"
 

@@ -41,29 +41,14 @@ key="xcheck-ak:xcheck-secret"
 ttl=20
 
 start=$SECONDS
-work="$(mktemp -d "${TMPDIR:-/tmp}/vod-storage-xcheck.XXXXXX")"
-emulator_pid=""
-cleanup() {
-    if [[ -n "$emulator_pid" ]]; then
-        kill "$emulator_pid" 2>/dev/null || true
-        wait "$emulator_pid" 2>/dev/null || true
-    fi
-    if [[ $keep -eq 1 ]]; then
-        echo "kept $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/emulator.sh
+source "$root/scripts/lib/emulator.sh"
+make_work vod-storage-xcheck
 
 echo "building vod-emulator"
 cd "$root"
 cargo build -q -p vod-emulator --bin vod-emulator
-target_dir="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')" \
-    || target_dir="${CARGO_TARGET_DIR:-$root/target}"
+target_dir="$(cargo_target_dir "$root")"
 emulator="$target_dir/debug/vod-emulator"
 [[ -x "$emulator" ]] || { echo "no emulator binary at $emulator" >&2; exit 1; }
 
@@ -77,8 +62,6 @@ make_venv "$venv" oss2==2.19.1 wcs-python3-sdk==5.0.36 \
 echo "starting $emulator (storage: $storage)"
 storage_args=(--storage digest)
 [[ $storage == dir ]] && storage_args=(--storage-dir "$work/storage")
-# shellcheck source=lib/emulator.sh
-source "$root/scripts/lib/emulator.sh"
 start_emulator "$work" "$emulator" --key "$key" "${storage_args[@]}" \
     --sts-ttl "$ttl" --token-ttl "$ttl"
 echo "emulator up: Aliyun $aliyun_url, Wangsu $wangsu_url"

@@ -1,7 +1,38 @@
 # shellcheck shell=bash
 # Starting vod-emulator for a script: the cross-checks and the upload benchmark each run it in its
-# own process on free loopback ports, and need the same three things: the URLs it bound, its pid
-# (for the caller's cleanup trap), and the certainty that it answers before the first request.
+# own process on free loopback ports, and need the same things: a work directory that goes away
+# with the emulator whatever happens, the binaries cargo built, the URLs it bound, and the
+# certainty that it answers before the first request.
+
+# make_work NAME: a fresh directory in TMPDIR, in $work, and traps that on exit, Ctrl-C (130) or
+# TERM (143) stop the emulator start_emulator started and remove $work (kept, and said so, when
+# the caller set keep=1).
+make_work() {
+    work="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+    emulator_pid=""
+    trap stop_and_clean EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+stop_and_clean() {
+    if [[ -n "${emulator_pid:-}" ]]; then
+        kill "$emulator_pid" 2>/dev/null || true
+        wait "$emulator_pid" 2>/dev/null || true
+    fi
+    if [[ "${keep:-0}" -eq 1 ]]; then
+        echo "kept $work"
+    else
+        rm -rf "$work"
+    fi
+}
+
+# cargo_target_dir ROOT: the workspace's target directory (CARGO_TARGET_DIR or a config may move it).
+cargo_target_dir() {
+    (cd "$1" && cargo metadata --format-version 1 --no-deps \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') \
+        || echo "${CARGO_TARGET_DIR:-$1/target}"
+}
 
 # start_emulator WORK BIN [FLAG...]: starts BIN on free loopback ports for its four servers, with
 # FLAGs after the addresses (explicit flags win over VOD_EMULATOR_* variables the caller may have
