@@ -1,6 +1,6 @@
 //! Command-line arguments and what each command does.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -142,18 +142,11 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs the emulator until Ctrl-C, printing its URLs through an output whose failures are told
-/// apart from the emulator's own (a busy port).
+/// Runs the emulator until Ctrl-C or SIGTERM, printing its URLs through an output whose
+/// failures are told apart from the emulator's own (a busy port).
 async fn emulator(args: vod::emulator::cli::Args) -> Result<(), Failure> {
     let mut out = output::Stdout::default();
-    let stop = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            let _ = writeln!(
-                std::io::stderr(),
-                "vod emulator: cannot listen for Ctrl-C ({err}); stopping"
-            );
-        }
-    };
+    let stop = vod::emulator::cli::stop_signal("vod emulator");
     match vod::emulator::cli::run_until(args, &mut out, stop).await {
         Ok(()) => Ok(()),
         Err(err) if out.failed() => Err(Failure::Output(err)),

@@ -246,3 +246,57 @@ async fn the_example_config_works_with_the_emulator_defaults() {
         );
     }
 }
+
+/// `vod emulator` stopped by SIGTERM, as a script or service manager stops it: exit 0 and its
+/// temporary storage removed, not a death by signal that leaves the folder behind.
+#[cfg(unix)]
+#[test]
+fn the_emulator_subcommand_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let tmp = scratch();
+    let mut args = vec!["emulator"];
+    for flag in [
+        "--aliyun-addr",
+        "--wangsu-addr",
+        "--oss-addr",
+        "--wangsu-upload-addr",
+    ] {
+        args.extend([flag, "127.0.0.1:0"]);
+    }
+    let mut child = support::command(None, &args)
+        .env("TMPDIR", &*tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("vod runs");
+    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let printed = stdout
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.starts_with("VOD_EMULATOR_KEYS="));
+    assert!(printed, "vod emulator exited before printing its URLs");
+    let listing = || std::fs::read_dir(&*tmp).unwrap().count();
+    assert_eq!(listing(), 1, "its storage folder, while it runs");
+
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vod emulator still runs 20 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "after SIGTERM: {status}");
+    assert_eq!(listing(), 0, "its storage folder, after SIGTERM");
+}

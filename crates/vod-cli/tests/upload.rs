@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 use serde_json::Value;
-use support::{assert_no_panic, both_vendors, config_file, scratch, text};
+use support::{Scratch, assert_no_panic, both_vendors, config_file, scratch, text};
 use vod::emulator::{
     Emulator, EmulatorConfig, EmulatorHandle, StorageFault, StorageFaultKind, StorageVendor, Vendor,
 };
@@ -22,7 +22,7 @@ const MULTIPART: usize = 9 << 20;
 struct World {
     emulator: Emulator,
     provider: &'static str,
-    dir: PathBuf,
+    dir: Scratch,
     config: PathBuf,
 }
 

@@ -33,7 +33,7 @@ pub enum StorageMode {
 }
 
 /// Runs a local stand-in for the Aliyun VOD and Wangsu Cloud VoD upload-credential APIs
-/// until Ctrl-C.
+/// until Ctrl-C or SIGTERM.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "vod-emulator", version, about)]
 pub struct Args {
@@ -166,16 +166,57 @@ fn parse_key(text: &str) -> Result<AccessKey, String> {
     })
 }
 
-/// Starts an emulator, prints its base URLs and key ids on stdout, and serves until Ctrl-C.
+/// Starts an emulator, prints its base URLs and key ids on stdout, and serves until
+/// [`stop_signal`].
 ///
-/// Fails when an address cannot be bound or Ctrl-C cannot be listened for.
+/// Fails when an address cannot be bound or the output cannot be written.
 pub async fn run(args: Args) -> io::Result<()> {
-    run_until(args, &mut io::stdout(), async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            eprintln!("vod-emulator: cannot listen for Ctrl-C ({error}); stopping");
+    run_until(args, &mut io::stdout(), stop_signal("vod-emulator")).await
+}
+
+/// A future that resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM: what a terminal, a script's
+/// `kill` or a service manager sends. Stopping through it, rather than dying of the signal, lets
+/// the emulator shut down and remove its temporary storage directory.
+///
+/// On Unix the handlers are installed by this call, not when the future is first polled, so a
+/// signal that arrives while the emulator is still binding its ports is not lost. When they
+/// cannot be installed, the future says so on stderr after `name` and resolves at once: an
+/// emulator that cannot be stopped cleanly does not start serving.
+///
+/// # Panics
+///
+/// Outside a Tokio runtime (as every Tokio signal does).
+pub fn stop_signal(name: &str) -> impl Future<Output = ()> + Send + 'static {
+    let name = name.to_owned();
+    let warn = move |what: &str, error: io::Error| {
+        // Nothing better to do if stderr is gone too.
+        let _ = writeln!(
+            io::stderr(),
+            "{name}: cannot listen for {what} ({error}); stopping"
+        );
+    };
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::interrupt())
+            .and_then(|interrupt| Ok((interrupt, signal(SignalKind::terminate())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            Ok((mut interrupt, mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => warn("SIGINT and SIGTERM", error),
         }
-    })
-    .await
+        #[cfg(not(unix))]
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            warn("Ctrl-C", error);
+        }
+    }
 }
 
 /// Like [`run`], printing to `out` and serving until `stop` completes. A failed write to `out`

@@ -76,8 +76,8 @@
 //!
 //! # Binary
 //!
-//! `vod-emulator` (and the facade's `vod emulator`, through [`cli::run`]) runs one emulator
-//! until Ctrl-C and prints its base URLs.
+//! `vod-emulator` (and the CLI's `vod emulator`, through [`cli::run_until`]) runs one emulator
+//! until Ctrl-C or SIGTERM ([`cli::stop_signal`]) and prints its base URLs.
 #![warn(missing_docs)]
 
 mod admin;

@@ -1,4 +1,4 @@
-//! `vod-emulator`: runs the emulated Aliyun VOD and Wangsu Cloud VoD APIs until Ctrl-C.
+//! `vod-emulator`: runs the emulated Aliyun VOD and Wangsu Cloud VoD APIs until Ctrl-C or SIGTERM.
 //! See [`vod_emulator::cli`] for the options and the output.
 
 use std::process::ExitCode;

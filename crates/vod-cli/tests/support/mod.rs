@@ -63,15 +63,25 @@ pub fn config_file(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
-/// A fresh folder under the system's temporary folder.
-pub fn scratch() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("vod-cli-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder under the system's temporary folder, removed with everything in it when
+/// dropped (at the end of the test, whether it passed or not).
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+pub fn scratch() -> Scratch {
+    Scratch(
+        tempfile::Builder::new()
+            .prefix("vod-cli-test.")
+            .tempdir()
+            .expect("a temporary folder"),
+    )
 }
 
 /// A config naming `provider`, with both vendors' sections pointed at `emulator`, signing with
