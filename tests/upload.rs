@@ -551,8 +551,31 @@ async fn abort_removes_the_upload_and_its_checkpoint(case: &Case) {
         .await
         .expect_err("part 2 fails for good");
     s.h.emulator.handle().clear_storage_faults();
+    let record = Checkpoint::load(&s.checkpoint()).unwrap().expect("kept");
+    let session = record.session().expect("a multipart session").clone();
+    let credential =
+        s.h.provider
+            .refresh_upload(&record.refresh_request())
+            .await
+            .unwrap();
+    let listed = s.storage.list_parts(&credential, &session).await;
     uploader.abort(&s.checkpoint()).await.unwrap();
     assert!(!s.checkpoint().exists(), "{}", case.name);
+    // The vendor side: OSS lists part 1 before the abort and knows the upload no more after it.
+    // Wangsu has neither a listing nor an abort (its block contexts expire on their own).
+    let after = s.storage.list_parts(&credential, &session).await;
+    match case.vendor {
+        Vendor::Aliyun => {
+            let numbers: Vec<u32> = listed.unwrap().unwrap().iter().map(|p| p.number).collect();
+            assert_eq!(numbers, [1], "{}", case.name);
+            let err = after.expect_err("the aborted upload is gone");
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{}: {err}", case.name);
+        }
+        Vendor::Wangsu => {
+            assert!(matches!(listed, Ok(None)), "{}", case.name);
+            assert!(matches!(after, Ok(None)), "{}", case.name);
+        }
+    }
     let err = uploader.abort(&s.checkpoint()).await.unwrap_err();
     assert!(
         matches!(

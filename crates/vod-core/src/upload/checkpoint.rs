@@ -249,6 +249,12 @@ impl Checkpoint {
         &self.media_id
     }
 
+    /// The vendor's multipart session (OSS upload id, Wangsu batch id), once one was started;
+    /// `None` for a single-request upload.
+    pub fn session(&self) -> Option<&SessionId> {
+        self.session.as_ref()
+    }
+
     /// The file the upload reads.
     pub fn source(&self) -> &Path {
         &self.source
@@ -259,8 +265,9 @@ impl Checkpoint {
         &self.parts
     }
 
-    /// The refresh request for this upload's media id.
-    pub(crate) fn refresh_request(&self) -> RefreshRequest {
+    /// The refresh request for this upload's media id, with what the provider needs to issue
+    /// again (the file name and resume id Wangsu asks for).
+    pub fn refresh_request(&self) -> RefreshRequest {
         RefreshRequest {
             provider: Some(self.provider.clone()),
             media_id: self.media_id.clone(),
