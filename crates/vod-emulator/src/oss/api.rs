@@ -62,6 +62,7 @@ pub(crate) async fn handle(
             StorageFaultKind::Fail { status } => return reply.error(&injected(status)),
             StorageFaultKind::Damage => transit.damage = true,
             StorageFaultKind::DropMidBody => body::drop_mid_body(body, &killer).await,
+            StorageFaultKind::DropAnswer => killer.kill_after_answer(),
             stall => {
                 if let Some(delay) = stall.stall() {
                     tokio::time::sleep(delay).await;

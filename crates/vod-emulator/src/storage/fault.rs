@@ -35,6 +35,7 @@ use crate::state::lock;
 ///     r#"{"type": "damage"}"#,
 ///     r#"{"type": "stall", "millis": 1500}"#,
 ///     r#"{"type": "drop_mid_body"}"#,
+///     r#"{"type": "drop_answer"}"#,
 /// ] {
 ///     let json = format!(r#"{{"host": "wangsu", "kind": {kind}}}"#);
 ///     assert_eq!(serde_json::from_str::<StorageFault>(&json).unwrap().times, 1);
@@ -104,6 +105,10 @@ pub enum StorageFaultKind {
     },
     /// Closes the connection without an answer once the first bytes of the body arrived.
     DropMidBody,
+    /// Handles the request in full (the host acts on it: stores the object, completes the
+    /// upload), then closes the connection instead of answering: the lost answer after which a
+    /// client cannot tell whether its request took effect.
+    DropAnswer,
 }
 
 impl StorageFaultKind {

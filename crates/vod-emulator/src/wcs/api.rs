@@ -125,6 +125,7 @@ async fn serve(
             }
             StorageFaultKind::Damage => transit.damage = true,
             StorageFaultKind::DropMidBody => body::drop_mid_body(body, killer).await,
+            StorageFaultKind::DropAnswer => killer.kill_after_answer(),
             stall => {
                 if let Some(delay) = stall.stall() {
                     tokio::time::sleep(delay).await;

@@ -75,6 +75,16 @@ impl<'a> Oss<'a> {
         self,
         secret: &str,
     ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+        self.try_send_with(secret)
+            .await
+            .expect("the OSS host answers")
+    }
+
+    /// Signs with `secret` and sends; an answer that never comes is the error.
+    async fn try_send_with(
+        self,
+        secret: &str,
+    ) -> reqwest::Result<(reqwest::StatusCode, reqwest::header::HeaderMap, String)> {
         let date = httpdate();
         let mut resource = format!("/{}/{}", self.sts.bucket, self.key);
         let mut signed: Vec<_> = self
@@ -128,11 +138,10 @@ impl<'a> Oss<'a> {
             .header("authorization", format!("OSS {}:{signature}", self.sts.id))
             .body(self.body)
             .send()
-            .await
-            .expect("the OSS host answers");
+            .await?;
         let status = response.status();
         let headers = response.headers().clone();
-        (status, headers, response.text().await.unwrap())
+        Ok((status, headers, response.text().await?))
     }
 
     async fn send(self) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
@@ -473,6 +482,36 @@ async fn storage_faults_fail_damage_and_drop() {
         [part, b"end".to_vec()].concat()
     );
     assert!(handle.pending_storage_faults().is_empty());
+}
+
+/// A dropped answer: the client gets none, yet the host acted on the request.
+#[tokio::test]
+async fn a_dropped_answer_comes_after_the_host_acted() {
+    let emulator = start().await;
+    let handle = emulator.handle();
+    let sts = create_upload_video(&emulator).await;
+    let id = initiate(&sts).await;
+    let part = bytes(100 * KIB + 1, 4);
+    let (status, etag, _) = upload_part(&sts, &id, 1, &part).await;
+    assert_eq!(status, 200);
+    handle.inject_storage(StorageFault::new(
+        StorageVendor::Oss,
+        StorageFaultKind::DropAnswer,
+    ));
+    let secret = sts.secret.clone();
+    let lost = Oss::new(&sts, reqwest::Method::POST)
+        .query("uploadId", &id)
+        .body(complete_body(&[(1, &etag)]))
+        .try_send_with(&secret)
+        .await;
+    assert!(lost.is_err(), "no answer: {lost:?}");
+    assert_eq!(stored(&emulator, &sts.key).1.unwrap(), part);
+    // Asking again finds the upload completed, as OSS does.
+    let (status, _, text) = complete(&sts, &id, &[(1, &etag)]).await;
+    assert_eq!(
+        (status.as_u16(), xml(&text, "Code")),
+        (404, "NoSuchUpload".to_owned())
+    );
 }
 
 #[tokio::test]
