@@ -18,7 +18,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use support::{Case, Harness, SK};
 use vod::aliyun::oss::Bytes;
-use vod::emulator::{EmulatorConfig, StorageFault, StorageFaultKind, StorageVendor, Vendor};
+use vod::emulator::{
+    EmulatorConfig, EmulatorHandle, StorageFault, StorageFaultKind, StorageVendor, Vendor,
+};
 use vod::layer::RetryPolicy;
 use vod::upload::{
     CallbackSource, Checkpoint, CheckpointError, CheckpointProblem, Checksum, FileUploader,
@@ -62,6 +64,8 @@ struct Counting {
     starts: AtomicU32,
     puts: AtomicU32,
     parts: Mutex<Vec<u32>>,
+    /// A fault the emulator gets just before the next request that makes the object.
+    before_final: Mutex<Option<(EmulatorHandle, StorageFault)>>,
 }
 
 impl Counting {
@@ -71,7 +75,21 @@ impl Counting {
             starts: AtomicU32::new(0),
             puts: AtomicU32::new(0),
             parts: Mutex::new(Vec::new()),
+            before_final: Mutex::new(None),
         })
+    }
+
+    /// Has `fault` injected into `emulator` right before the next request that makes the object
+    /// (PutObject or Complete): only that request meets it.
+    fn before_final(&self, emulator: EmulatorHandle, fault: StorageFault) {
+        *self.before_final.lock().unwrap() = Some((emulator, fault));
+    }
+
+    fn inject_final_fault(&self) {
+        let fault = self.before_final.lock().unwrap().take();
+        if let Some((emulator, fault)) = fault {
+            emulator.inject_storage(fault);
+        }
     }
 
     fn starts(&self) -> u32 {
@@ -110,6 +128,7 @@ impl Storage for Counting {
 
     async fn put_object(&self, credential: &UploadCredential, body: Bytes) -> Result<StoredObject> {
         self.puts.fetch_add(1, Ordering::SeqCst);
+        self.inject_final_fault();
         self.inner.put_object(credential, body).await
     }
 
@@ -147,6 +166,7 @@ impl Storage for Counting {
         plan: &Plan,
         parts: &[PartReceipt],
     ) -> Result<StoredObject> {
+        self.inject_final_fault();
         self.inner.complete(credential, session, plan, parts).await
     }
 
@@ -593,6 +613,67 @@ async fn abort_removes_the_upload_and_its_checkpoint(case: &Case) {
     s.assert_stored(case.name, &outcome, &path);
 }
 
+/// The vendor stores the object (PutObject, Complete) but its answer is lost. Sending the same
+/// request again succeeds only where it is repeatable (OSS PutObject overwrites); otherwise it
+/// fails because the first one worked (OSS no longer knows a completed upload, Wangsu will not
+/// overwrite the file it made), and the run fails saying the object may be stored: it never
+/// claims a success no answer confirmed.
+async fn a_lost_answer_is_reported_as_unknown(case: &Case) {
+    for multipart in [false, true] {
+        let s = Setup::start(case).await;
+        let label = format!("{} multipart {multipart}", case.name);
+        let size = if multipart { 2 * s.part + 3 } else { 1 };
+        let path = s.file("lost.mp4", size, 13);
+        s.storage.before_final(
+            s.h.emulator.handle(),
+            StorageFault::new(host(case), StorageFaultKind::DropAnswer),
+        );
+        let uploader = s.uploader(s.options(2));
+        let first = uploader.upload_file(&path, request(&path)).await;
+        // The vendor did store the file, once, in one video.
+        let objects = s.h.emulator.handle().stored_objects();
+        assert_eq!(objects.len(), 1, "{label}: {objects:?}");
+        let stored = s.h.emulator.handle().stored_file(&objects[0]).unwrap();
+        assert!(std::fs::read(stored).unwrap() == std::fs::read(&path).unwrap());
+        assert_eq!(s.videos(), 1, "{label}");
+        if case.vendor == Vendor::Aliyun && !multipart {
+            let outcome = first.unwrap_or_else(|e| panic!("{label}: {e}"));
+            s.assert_stored(&label, &outcome, &path);
+            continue;
+        }
+        let err = first.expect_err("the repeated request fails");
+        assert!(err.is_outcome_unknown(), "{label}: {err}");
+        assert!(
+            err.to_string().contains("may have stored the object"),
+            "{label}: {err}"
+        );
+        let record = Checkpoint::load(&s.checkpoint()).unwrap().expect("kept");
+
+        let again = uploader.upload_file(&path, request(&path)).await;
+        match case.vendor {
+            // A rerun finds the upload gone, starts a new one under the same media id and
+            // stores the same bytes again.
+            Vendor::Aliyun => {
+                let outcome = again.unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert_eq!(outcome.media_id, record.media_id(), "{label}");
+                assert_eq!(outcome.parts_resumed, 0, "{label}");
+                s.assert_stored(&label, &outcome, &path);
+            }
+            // Wangsu has no request that says whether the file is this upload's, and refuses to
+            // make it again: the error says what the file there most likely is.
+            Vendor::Wangsu => {
+                let err = again.expect_err("the file exists");
+                assert_eq!(err.kind(), ErrorKind::InvalidInput, "{label}: {err}");
+                assert!(
+                    err.to_string().contains("may have stored it"),
+                    "{label}: {err}"
+                );
+            }
+        }
+        assert_eq!(s.videos(), 1, "{label}");
+    }
+}
+
 /// Progress moves forward to the whole file, part by part.
 async fn progress_reaches_the_file_size(case: &Case) {
     let s = Setup::start(case).await;
@@ -649,6 +730,7 @@ provider_tests!(
     an_issued_credential_is_refreshed_through_the_provider,
     a_callback_source_refreshes_through_the_app,
     abort_removes_the_upload_and_its_checkpoint,
+    a_lost_answer_is_reported_as_unknown,
     progress_reaches_the_file_size,
 );
 

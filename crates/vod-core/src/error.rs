@@ -417,6 +417,20 @@ impl Error {
         self
     }
 
+    /// The same error, its message preceded by `context`: what the failure means where it
+    /// happened. Kind, vendor detail and flags stay as they are.
+    ///
+    /// ```
+    /// use vod_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::NotFound, "no such upload").in_context("completing part 3");
+    /// assert_eq!(err.message(), "completing part 3: no such upload");
+    /// assert_eq!(err.kind(), ErrorKind::NotFound);
+    /// ```
+    pub fn in_context(mut self, context: impl fmt::Display) -> Self {
+        self.0.message = format!("{context}: {}", self.0.message);
+        self
+    }
+
     /// How many attempts the call made before it failed, when a retry layer counted them.
     pub fn attempts(&self) -> Option<u32> {
         self.0.attempts

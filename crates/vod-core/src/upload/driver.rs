@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -424,7 +425,7 @@ impl Run<'_> {
         let spec = self.plan.part(1).expect("a plan has part 1");
         let body = read_part(&file, spec, &self.gauge, &self.source_path).await?;
         let storage = &self.up.storage;
-        let object = call(&self.shared, &self.up.options.retry, |c| {
+        let object = call_final(&self.shared, &self.up.options.retry, |c| {
             let bytes = body.bytes.clone();
             async move { storage.put_object(&c, bytes).await }
         })
@@ -519,7 +520,7 @@ impl Run<'_> {
             ));
         }
         let parts = record.parts.clone();
-        call(&self.shared, &retry, |c| {
+        call_final(&self.shared, &retry, |c| {
             let (storage, session, parts) = (storage.clone(), session.clone(), &parts);
             async move { storage.complete(&c, &session, &plan, parts).await }
         })
@@ -725,6 +726,47 @@ where
         tokio::time::sleep(delay).await;
         attempt += 1;
     }
+}
+
+/// [`call`] for the request that makes the object (the single upload, Complete). Once it has
+/// succeeded, sending it again can fail because it succeeded: OSS no longer knows a completed
+/// upload, Wangsu refuses to overwrite the file it stored. So when an attempt got no answer,
+/// the final error says the object may be stored and is outcome-unknown, rather than passing
+/// for a plain failure. Nothing is reported stored without the vendor's answer and checksum.
+async fn call_final<T, F, Fut>(
+    shared: &SharedCredential,
+    policy: &RetryPolicy,
+    mut op: F,
+) -> Result<T>
+where
+    F: FnMut(Arc<UploadCredential>) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let unanswered = AtomicBool::new(false);
+    let result = call(shared, policy, |c| {
+        let attempt = op(c);
+        let unanswered = &unanswered;
+        async move {
+            let result = attempt.await;
+            if let Err(e) = &result {
+                if e.is_outcome_unknown()
+                    || matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Network)
+                {
+                    unanswered.store(true, Ordering::SeqCst);
+                }
+            }
+            result
+        }
+    })
+    .await;
+    result.map_err(|e| {
+        if unanswered.load(Ordering::SeqCst) {
+            e.in_context("an attempt got no answer and may have stored the object (asking again cannot tell)")
+                .with_outcome_unknown()
+        } else {
+            e
+        }
+    })
 }
 
 /// The file's absolute path and stamp, or a clear error before any vendor call.

@@ -150,6 +150,19 @@ fn file_hash(parts: &[PartReceipt]) -> Option<FileHash> {
     Some(FileHasher::resume(units).finish())
 }
 
+/// Says what a 406 means when the request was ours to make the file: the key was issued for
+/// this upload alone, so the file there is most likely this upload's own, stored by an earlier
+/// request whose answer was lost. Other errors pass unchanged.
+fn explain_file_exists(e: Error, file_key: &str) -> Error {
+    if e.vendor().and_then(|v| v.http_status) != Some(406) {
+        return e;
+    }
+    e.in_context(format!(
+        "Wangsu already holds {file_key} and the upload token may not overwrite it; an earlier \
+         request of this upload whose answer was lost may have stored it (check the video)"
+    ))
+}
+
 #[async_trait]
 impl Storage for WangsuUploadStorage {
     fn provider(&self) -> &'static str {
@@ -174,7 +187,11 @@ impl Storage for WangsuUploadStorage {
         let target = target(credential)?;
         let expected = FileHash::of(&body);
         // The form upload checks the answer's hash against `expected` when the host sends one.
-        let answer = self.client.form_upload(target, body).await?;
+        let answer = self
+            .client
+            .form_upload(target, body)
+            .await
+            .map_err(|e| explain_file_exists(e, &target.file_key))?;
         let key = answer.key.unwrap_or_else(|| target.file_key.clone());
         Ok(StoredObject::new(
             key,
@@ -250,7 +267,8 @@ impl Storage for WangsuUploadStorage {
         let answer = self
             .client
             .make_file(target, &batch, plan.size(), &contexts, hash.as_ref())
-            .await?;
+            .await
+            .map_err(|e| explain_file_exists(e, &target.file_key))?;
         let key = answer.key.unwrap_or_else(|| target.file_key.clone());
         Ok(StoredObject::new(
             key,
