@@ -748,12 +748,10 @@ where
         let unanswered = &unanswered;
         async move {
             let result = attempt.await;
-            if let Err(e) = &result {
-                if e.is_outcome_unknown()
-                    || matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Network)
-                {
-                    unanswered.store(true, Ordering::SeqCst);
-                }
+            // The transport marks what was sent and got no answer in the vendor's format (a
+            // refused connection is not: that request never left).
+            if result.as_ref().is_err_and(Error::is_outcome_unknown) {
+                unanswered.store(true, Ordering::SeqCst);
             }
             result
         }
