@@ -732,7 +732,7 @@ where
 /// succeeded, sending it again can fail because it succeeded: OSS no longer knows a completed
 /// upload, Wangsu refuses to overwrite the file it stored. So when an attempt got no answer,
 /// the final error says the object may be stored and is outcome-unknown, rather than passing
-/// for a plain failure. Nothing is reported stored without the vendor's answer and checksum.
+/// for a plain failure. Nothing is reported stored without the vendor's answer.
 async fn call_final<T, F, Fut>(
     shared: &SharedCredential,
     policy: &RetryPolicy,
